@@ -1,0 +1,78 @@
+# Developer and CI entry points. Everything runs from the project's own virtualenv (.venv),
+# which `make venv` creates and refreshes whenever pyproject.toml changes.
+#
+#   make test            whole suite on SQLite, under coverage
+#   make test-postgres   same on PostgreSQL (127.0.0.1:5432, user postgres)
+#   make test-mariadb    same on MariaDB (127.0.0.1:3306, root, no password)
+#   make test-all        the three above
+#   make lint            ruff check + ruff format --check
+#   make demo            migrate, seed and start the demo on http://127.0.0.1:8000/admin/
+#   make bench           compiler speed benchmark
+#
+# Extra pytest arguments: make test PYTEST_ARGS="-k executor -x"
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Rewritten after every successful install, so it is newer than pyproject.toml until the
+# next change to it.
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+# Login for the demo's superuser "admin"; override with DJAI_DEMO_PASSWORD=... make demo.
+DJAI_DEMO_PASSWORD ?= admin
+export DJAI_DEMO_PASSWORD
+
+.PHONY: venv test test-postgres test-mariadb test-all lint demo bench
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+# pytest's exit code 5 ("no tests collected") fails these targets like any other non-zero.
+define run_suite
+	DJAI_TEST_DB=$(1) $(BIN)/coverage run -m pytest $(PYTEST_ARGS)
+	$(BIN)/coverage report
+endef
+
+test: venv
+	$(call run_suite,sqlite)
+
+test-postgres: venv
+	$(call run_suite,postgres)
+
+test-mariadb: venv
+	$(call run_suite,mariadb)
+
+test-all: test test-postgres test-mariadb
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# seed_demo and load_chinook are the demo apps' management commands.
+demo: venv
+	cd demo && ../$(BIN)/python manage.py migrate
+	cd demo && ../$(BIN)/python manage.py seed_demo
+	cd demo && ../$(BIN)/python manage.py load_chinook
+	cd demo && ../$(BIN)/python manage.py shell -c "$$DEMO_SUPERUSER_PY"
+	@echo "djai demo: http://127.0.0.1:8000/admin/  user: admin  password: $$DJAI_DEMO_PASSWORD"
+	cd demo && ../$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+bench: venv
+	$(BIN)/python benchmarks/compile.py
+
+# Creates the superuser, or resets its password so that the printed one is always right.
+define DEMO_SUPERUSER_PY
+import os
+from django.contrib.auth import get_user_model
+user, _ = get_user_model().objects.get_or_create(username="admin", defaults={"email": "admin@example.com"})
+user.is_staff = user.is_superuser = True
+user.set_password(os.environ["DJAI_DEMO_PASSWORD"])
+user.save()
+endef
+export DEMO_SUPERUSER_PY

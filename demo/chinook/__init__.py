@@ -1,0 +1,1 @@
+"""The Chinook demo app: the public Chinook music-store database as Django models."""

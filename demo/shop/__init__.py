@@ -1,0 +1,1 @@
+"""The shop demo app: customers, a product catalogue, orders and support tickets."""

@@ -1,0 +1,205 @@
+"""One error hierarchy for every stage.
+
+Each class carries a stable ``code`` (part of the public contract: clients switch on it),
+the HTTP status the API answers with, and whether retrying the same request may succeed.
+Errors that come from DSL text also carry a span (line, column) and what was expected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ErrorDetail:
+    """One problem inside a larger error, e.g. one bad field path in a plan."""
+
+    message: str
+    path: str = ""  # where in the plan/text: "where.conditions[0].field", "line 3"
+    hint: str = ""
+    suggestions: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"message": self.message}
+        if self.path:
+            out["path"] = self.path
+        if self.hint:
+            out["hint"] = self.hint
+        if self.suggestions:
+            out["suggestions"] = list(self.suggestions)
+        return out
+
+
+class DjaiError(Exception):
+    code = "internal_error"
+    http_status = 500
+    retryable = False
+    default_message = "Something went wrong while answering."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        hint: str = "",
+        details: list[ErrorDetail] | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        expected: list[str] | None = None,
+    ) -> None:
+        self.message = message or self.default_message
+        self.hint = hint
+        self.details = details or []
+        self.line = line
+        self.column = column
+        self.expected = expected or []
+        super().__init__(self.message)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``data`` part of an error envelope (the API adds type/message/meta)."""
+        out: dict[str, Any] = {
+            "error_code": self.code,
+            "retryable": self.retryable,
+        }
+        if self.hint:
+            out["hint"] = self.hint
+        if self.details:
+            out["details"] = [d.as_dict() for d in self.details]
+        if self.line is not None:
+            out["line"] = self.line
+            out["column"] = self.column
+        if self.expected:
+            out["expected"] = list(self.expected)
+        return out
+
+    def __str__(self) -> str:
+        text = self.message
+        if self.line is not None:
+            text = f"line {self.line}, column {self.column}: {text}"
+        for d in self.details:
+            text += f"\n  - {d.path + ': ' if d.path else ''}{d.message}"
+            if d.hint:
+                text += f" ({d.hint})"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+class BadRequest(DjaiError):
+    code = "bad_request"
+    http_status = 400
+    default_message = "The request is not valid."
+
+
+class DslSyntaxError(BadRequest):
+    """The DSL text does not parse. Carries line, column, expected tokens and a hint."""
+
+    code = "dsl_syntax_error"
+    default_message = "The query text could not be read."
+
+
+class InputTooLarge(BadRequest):
+    code = "input_too_large"
+    default_message = "The input is too large."
+
+
+class Forbidden(DjaiError):
+    code = "forbidden"
+    http_status = 403
+    default_message = "You do not have permission to do that."
+
+
+class NotFound(DjaiError):
+    code = "not_found"
+    http_status = 404
+    default_message = "Not found."
+
+
+class ChatNotFound(NotFound):
+    code = "chat_not_found"
+    default_message = "This chat does not exist."
+
+
+class PlanInvalid(DjaiError):
+    """The plan is well-formed but does not fit the manifest (unknown field, bad type, ...)."""
+
+    code = "plan_invalid"
+    http_status = 422
+    default_message = "The query plan is not valid for this data."
+
+
+class PlanTooComplex(PlanInvalid):
+    code = "plan_too_complex"
+    default_message = "The query is too complex."
+
+
+class LimitExceeded(PlanInvalid):
+    code = "limit_exceeded"
+    default_message = "The query asks for more rows than allowed."
+
+
+class CursorInvalid(BadRequest):
+    code = "cursor_invalid"
+    default_message = "This page link is no longer valid; run the query again."
+
+
+class RateLimited(DjaiError):
+    code = "rate_limited"
+    http_status = 429
+    retryable = True
+    default_message = "Too many questions in a short time; wait a moment."
+
+
+class QueryTimeout(DjaiError):
+    code = "query_timeout"
+    http_status = 504
+    retryable = True
+    default_message = "The query took too long and was stopped."
+
+
+class ReadOnlyViolation(DjaiError):
+    code = "read_only_violation"
+    http_status = 403
+    default_message = "The query tried to change data; djai only reads."
+
+
+class QueryFailed(DjaiError):
+    """The database rejected the compiled query for a reason other than a timeout."""
+
+    code = "query_failed"
+    http_status = 500
+    default_message = "The database could not run this query."
+
+
+class LLMUnavailable(DjaiError):
+    code = "llm_unavailable"
+    http_status = 503
+    retryable = True
+    default_message = "The language model is not reachable right now."
+
+
+class ConfigurationError(DjaiError):
+    code = "configuration_error"
+    http_status = 500
+    default_message = "djai is not configured correctly."
+
+
+ERROR_CLASSES: tuple[type[DjaiError], ...] = (
+    DjaiError,
+    BadRequest,
+    DslSyntaxError,
+    InputTooLarge,
+    Forbidden,
+    NotFound,
+    ChatNotFound,
+    PlanInvalid,
+    PlanTooComplex,
+    LimitExceeded,
+    CursorInvalid,
+    RateLimited,
+    QueryTimeout,
+    ReadOnlyViolation,
+    QueryFailed,
+    LLMUnavailable,
+    ConfigurationError,
+)
