@@ -43,14 +43,9 @@ def check_limits(app_configs: Any = None, **kwargs: Any) -> list[Error]:
 
 @register(Tags.models)
 def check_registry(app_configs: Any = None, **kwargs: Any) -> list[Error]:
-    """Build the manifest once, without a user, so that registry mistakes (a segment that does
-    not parse, a misspelt hidden field) stop ``runserver``/``migrate`` instead of failing on
-    the first question."""
-    from djai_dsl.errors import ConfigurationError
-    from djai_dsl.manifest.builder import build_manifest
+    """Read the whole registry once, so that its mistakes (a segment that does not parse, a
+    misspelt hidden field) stop ``runserver``/``migrate`` instead of failing on the first
+    question."""
+    from djai_dsl.manifest.builder import registry_errors
 
-    try:
-        build_manifest()
-    except ConfigurationError as exc:
-        return [Error(exc.message, hint=exc.hint or None, id="djai.E003")]
-    return []
+    return [Error(exc.message, hint=exc.hint or None, id="djai.E003") for exc in registry_errors()]

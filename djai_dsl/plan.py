@@ -15,9 +15,17 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 IDENT_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 PATH_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$")
@@ -27,9 +35,7 @@ PERIOD_RE = re.compile(r"^(\d{4})(?:-(Q[1-4]|\d{2})(?:-(\d{2}))?)?$")
 #: Words of the DSL that cannot be used as names (aliases, segment names) because the
 #: grammar would read them as keywords.
 RESERVED_WORDS = frozenset(
-    """from where select group by aggregate having sort limit offset and or not in is null
-    between contains starts ends with exists true false asc desc last this previous next
-    count sum avg min max distinct filter segment measure""".split()
+    ["from", "where", "select", "group", "by", "aggregate", "having", "sort", "limit", "offset", "and", "or", "not", "in", "is", "null", "between", "contains", "starts", "ends", "with", "exists", "true", "false", "asc", "desc", "last", "this", "previous", "next", "count", "sum", "avg", "min", "max", "distinct", "filter", "segment", "measure"]
 )
 
 
@@ -75,7 +81,7 @@ def _check_scalar(value: Any) -> Any:
     return value
 
 
-Scalar = Annotated[Union[bool, int, float, str], AfterValidator(_check_scalar)]
+Scalar = Annotated[bool | int | float | str, AfterValidator(_check_scalar)]
 """A literal value. Dates and datetimes are ISO 8601 strings ("2024-03-01",
 "2024-03-01T09:30:00"); the compiler converts them using the field's type."""
 
@@ -109,7 +115,6 @@ class Compare(_Node):
     )
 
 
-
 class Between(_Node):
     """`field between low and high`, both ends included."""
 
@@ -119,7 +124,6 @@ class Between(_Node):
     high: Scalar = Field(description="Upper bound, included.")
 
 
-
 class InList(_Node):
     """`field in (v1, v2, ...)`, or `not in` when negated (NULL-safe: nulls match `not in`)."""
 
@@ -127,8 +131,6 @@ class InList(_Node):
     field: FieldPath
     values: list[Scalar] = Field(min_length=1, description="The accepted values.")
     negated: bool = Field(default=False, description="True for `not in`.")
-
-
 
 
 class TextMatch(_Node):
@@ -142,14 +144,12 @@ class TextMatch(_Node):
     )
 
 
-
 class IsNull(_Node):
     """`field is null` / `field is not null` (empty / has a value)."""
 
     kind: Literal["is_null"] = "is_null"
     field: FieldPath
     negated: bool = Field(default=False, description="True for `is not null`.")
-
 
 
 class RelativeWindow(_Node):
@@ -209,7 +209,7 @@ class CalendarPeriod(_Node):
         return value
 
 
-Window = Annotated[Union[RelativeWindow, CalendarPeriod], Field(discriminator="kind")]
+Window = Annotated[RelativeWindow | CalendarPeriod, Field(discriminator="kind")]
 
 
 class TimeWindow(_Node):
@@ -221,13 +221,11 @@ class TimeWindow(_Node):
     window: Window
 
 
-
 class SegmentRef(_Node):
     """A named condition defined by the developers (listed under `segments` in the schema)."""
 
     kind: Literal["segment"] = "segment"
     name: Name = Field(description="Segment name from the schema.")
-
 
 
 class And(_Node):
@@ -265,21 +263,8 @@ class Exists(_Node):
     negated: bool = Field(default=False, description="True for `not exists`.")
 
 
-
 Condition = Annotated[
-    Union[
-        Compare,
-        Between,
-        InList,
-        TextMatch,
-        IsNull,
-        TimeWindow,
-        SegmentRef,
-        And,
-        Or,
-        Not,
-        Exists,
-    ],
+    Compare | Between | InList | TextMatch | IsNull | TimeWindow | SegmentRef | And | Or | Not | Exists,
     Field(discriminator="kind"),
 ]
 
@@ -293,8 +278,6 @@ class SelectItem(_Node):
     field: FieldPath
 
 
-
-
 class GroupKey(_Node):
     """One grouping key: a field, or a date/time field truncated to a bucket."""
 
@@ -304,8 +287,6 @@ class GroupKey(_Node):
         default=None,
         description="Truncate a date/time field to this unit (weeks start on Monday, ISO).",
     )
-
-
 
 
 class Aggregate(_Node):
@@ -323,8 +304,6 @@ class Aggregate(_Node):
         default=None, description="Only rows matching this condition are aggregated."
     )
 
-
-
     @model_validator(mode="after")
     def _shape(self) -> Aggregate:
         if self.func != "count" and self.field is None:
@@ -341,11 +320,9 @@ class AggregateRef(_Node):
     name: Name
 
 
-
 class Number(_Node):
     kind: Literal["number"] = "number"
-    value: Annotated[Union[int, float], AfterValidator(_check_scalar)] = Field(ge=0)
-
+    value: Annotated[int | float, AfterValidator(_check_scalar)] = Field(ge=0)
 
 
 class BinaryOp(_Node):
@@ -355,7 +332,7 @@ class BinaryOp(_Node):
     right: Expr
 
 
-Expr = Annotated[Union[AggregateRef, Number, BinaryOp], Field(discriminator="kind")]
+Expr = Annotated[AggregateRef | Number | BinaryOp, Field(discriminator="kind")]
 
 
 class Formula(_Node):
@@ -367,7 +344,6 @@ class Formula(_Node):
     expr: Expr
 
 
-
 class MeasureRef(_Node):
     """A named aggregate defined by the developers (listed under `measures` in the schema):
     `revenue = measure(net_revenue)`."""
@@ -377,8 +353,7 @@ class MeasureRef(_Node):
     measure: Name
 
 
-
-AggregateItem = Annotated[Union[Aggregate, Formula, MeasureRef], Field(discriminator="kind")]
+AggregateItem = Annotated[Aggregate | Formula | MeasureRef, Field(discriminator="kind")]
 
 
 class SortKey(_Node):
@@ -387,7 +362,6 @@ class SortKey(_Node):
 
     key: FieldPath
     descending: bool = False
-
 
 
 # --------------------------------------------------------------------------- the plan

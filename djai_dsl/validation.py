@@ -159,7 +159,7 @@ def _value_problem(resolved: ResolvedPath, value: Any) -> str | None:
             return f"{value!r} is not a UUID"
     elif ftype in TEXT_TYPES:
         if not isinstance(value, str):
-            return f"this field holds text: put the value in quotes, \"{value}\""
+            return f'this field holds text: put the value in quotes, "{value}"'
     elif ftype == "json":
         return "JSON fields can only be tested with `is null`"
     return None
@@ -188,7 +188,9 @@ class _PlanChecker:
         self.cfg = get_config()
         self.problems: list[Problem] = []
 
-    def add(self, where: str, message: str, suggestions: list[str] | None = None, kind: str = "invalid") -> None:
+    def add(
+        self, where: str, message: str, suggestions: list[str] | None = None, kind: str = "invalid"
+    ) -> None:
         self.problems.append(Problem(where, message, suggestions or [], kind))
 
     # ------------------------------------------------------------------ entry point
@@ -209,7 +211,11 @@ class _PlanChecker:
         self.check_names()
         self.check_sort(source)
         if plan.limit is not None and plan.limit > self.cfg["MAX_LIMIT"]:
-            self.add("limit", f"limit {plan.limit} is above the maximum of {self.cfg['MAX_LIMIT']}", kind="limit")
+            self.add(
+                "limit",
+                f"limit {plan.limit} is above the maximum of {self.cfg['MAX_LIMIT']}",
+                kind="limit",
+            )
         return self.problems
 
     def check_complexity(self) -> None:
@@ -219,16 +225,36 @@ class _PlanChecker:
         ]
         depth = max(condition_depth(c) for c in conds)
         if depth > cfg["MAX_CONDITION_DEPTH"]:
-            self.add("where", f"conditions are nested {depth} deep; the limit is {cfg['MAX_CONDITION_DEPTH']}", kind="too_complex")
+            self.add(
+                "where",
+                f"conditions are nested {depth} deep; the limit is {cfg['MAX_CONDITION_DEPTH']}",
+                kind="too_complex",
+            )
         count = sum(condition_count(c) for c in conds)
         if count > cfg["MAX_CONDITIONS"]:
-            self.add("where", f"{count} conditions; the limit is {cfg['MAX_CONDITIONS']}", kind="too_complex")
+            self.add(
+                "where",
+                f"{count} conditions; the limit is {cfg['MAX_CONDITIONS']}",
+                kind="too_complex",
+            )
         if len(plan.aggregates) > cfg["MAX_AGGREGATES"]:
-            self.add("aggregate", f"{len(plan.aggregates)} aggregates; the limit is {cfg['MAX_AGGREGATES']}", kind="too_complex")
+            self.add(
+                "aggregate",
+                f"{len(plan.aggregates)} aggregates; the limit is {cfg['MAX_AGGREGATES']}",
+                kind="too_complex",
+            )
         if len(plan.group_by) > cfg["MAX_GROUP_KEYS"]:
-            self.add("group by", f"{len(plan.group_by)} group keys; the limit is {cfg['MAX_GROUP_KEYS']}", kind="too_complex")
+            self.add(
+                "group by",
+                f"{len(plan.group_by)} group keys; the limit is {cfg['MAX_GROUP_KEYS']}",
+                kind="too_complex",
+            )
         if len(plan.select) > cfg["MAX_SELECT"]:
-            self.add("select", f"{len(plan.select)} columns; the limit is {cfg['MAX_SELECT']}", kind="too_complex")
+            self.add(
+                "select",
+                f"{len(plan.select)} columns; the limit is {cfg['MAX_SELECT']}",
+                kind="too_complex",
+            )
 
     # ------------------------------------------------------------------ paths
 
@@ -239,7 +265,11 @@ class _PlanChecker:
             self.add(where, exc.message, exc.suggestions)
             return None
         if len(resolved.hops) > self.cfg["MAX_RELATION_HOPS"]:
-            self.add(where, f"{path!r} crosses {len(resolved.hops)} relations; the limit is {self.cfg['MAX_RELATION_HOPS']}", kind="too_complex")
+            self.add(
+                where,
+                f"{path!r} crosses {len(resolved.hops)} relations; the limit is {self.cfg['MAX_RELATION_HOPS']}",
+                kind="too_complex",
+            )
             return None
         return resolved
 
@@ -267,7 +297,9 @@ class _PlanChecker:
         if cond.op not in ("=", "!=") and r.type not in ORDERABLE_TYPES:
             self.add(f"{where} ({cond.field})", f"{cond.op} needs a number, date or text field")
             return
-        self.check_value(r, cond.value, f"{where} ({cond.field})", check_choices=cond.op in ("=", "!="))
+        self.check_value(
+            r, cond.value, f"{where} ({cond.field})", check_choices=cond.op in ("=", "!=")
+        )
 
     def cond_between(self, cond: p.Between, model: ModelInfo, where: str) -> None:
         r = self.resolve(model, cond.field, f"{where} ({cond.field})")
@@ -284,7 +316,11 @@ class _PlanChecker:
         if r is None:
             return
         if len(cond.values) > self.cfg["MAX_IN_VALUES"]:
-            self.add(where, f"{len(cond.values)} values in a list; the limit is {self.cfg['MAX_IN_VALUES']}", kind="too_complex")
+            self.add(
+                where,
+                f"{len(cond.values)} values in a list; the limit is {self.cfg['MAX_IN_VALUES']}",
+                kind="too_complex",
+            )
             return
         for v in cond.values:
             self.check_value(r, v, f"{where} ({cond.field})", check_choices=True)
@@ -310,22 +346,45 @@ class _PlanChecker:
             and isinstance(cond.window, p.RelativeWindow)
             and cond.window.unit == "hour"
         ):
-            self.add(f"{where} ({cond.field})", "hours need a date-time field; this one holds dates")
+            self.add(
+                f"{where} ({cond.field})", "hours need a date-time field; this one holds dates"
+            )
 
     def cond_segment(self, cond: p.SegmentRef, model: ModelInfo, where: str) -> None:
         if cond.name not in model.segments:
             names = list(model.segments)
-            hint = f"; {model.label} has: {', '.join(names)}" if names else f"; {model.label} has none"
+            hint = (
+                f"; {model.label} has: {', '.join(names)}" if names else f"; {model.label} has none"
+            )
             self.add(where, f"there is no segment {cond.name!r}{hint}", closest(cond.name, names))
+            return
+        # A segment may use fields or models this user cannot see: then it is unavailable to
+        # them, and the message must not say which name is missing.
+        if self._hidden_dependencies(
+            self.check_condition, model.segments[cond.name].condition, model, where
+        ):
+            self.add(where, f"the segment {cond.name!r} uses data you do not have access to")
 
     def cond_exists(self, cond: p.Exists, model: ModelInfo, where: str) -> None:
         r = self.resolve(model, cond.relation, f"{where} ({cond.relation})")
         if r is None:
             return
         if r.field is not None:
-            self.add(f"{where} ({cond.relation})", "exists(...) needs a relation, not a field; use `is not null` for fields")
+            self.add(
+                f"{where} ({cond.relation})",
+                "exists(...) needs a relation, not a field; use `is not null` for fields",
+            )
             return
         self.check_condition(cond.condition, r.target, f"{where}.exists")
+
+    def _hidden_dependencies(self, check: Any, *args: Any) -> bool:
+        """Run a check of a registry definition; True when it found problems (which are
+        dropped: they would name fields the user may not see)."""
+        before = len(self.problems)
+        check(*args)
+        found = len(self.problems) > before
+        del self.problems[before:]
+        return found
 
     def check_value(self, r: ResolvedPath, value: Any, where: str, *, check_choices: bool) -> None:
         problem = _value_problem(r, value)
@@ -343,7 +402,10 @@ class _PlanChecker:
         for i, item in enumerate(self.plan.select):
             r = self.resolve(source, item.field, f"select[{i}] ({item.field})")
             if r is not None and r.to_many:
-                self.add(f"select[{i}] ({item.field})", "a row listing cannot show a to-many relation; aggregate it, or start from the related model")
+                self.add(
+                    f"select[{i}] ({item.field})",
+                    "a row listing cannot show a to-many relation; aggregate it, or start from the related model",
+                )
 
     def check_group_by(self, source: ModelInfo) -> None:
         for i, key in enumerate(self.plan.group_by):
@@ -352,7 +414,10 @@ class _PlanChecker:
             if r is None:
                 continue
             if r.to_many:
-                self.add(where, "cannot group by a to-many relation; start from the related model instead")
+                self.add(
+                    where,
+                    "cannot group by a to-many relation; start from the related model instead",
+                )
             elif key.bucket is not None:
                 if r.type not in TEMPORAL_TYPES:
                     self.add(where, f"`by {key.bucket}` needs a date or date-time field")
@@ -370,12 +435,30 @@ class _PlanChecker:
             elif isinstance(item, p.MeasureRef):
                 if item.measure not in source.measures:
                     names = list(source.measures)
-                    listed = f"; {source.label} has: {', '.join(names)}" if names else f"; {source.label} has none"
-                    self.add(where, f"there is no measure {item.measure!r}{listed}", closest(item.measure, names))
+                    listed = (
+                        f"; {source.label} has: {', '.join(names)}"
+                        if names
+                        else f"; {source.label} has none"
+                    )
+                    self.add(
+                        where,
+                        f"there is no measure {item.measure!r}{listed}",
+                        closest(item.measure, names),
+                    )
+                elif self._hidden_dependencies(
+                    self.check_aggregate, source.measures[item.measure].aggregate, source, where
+                ):
+                    self.add(
+                        where, f"the measure {item.measure!r} uses data you do not have access to"
+                    )
             else:
                 for ref in _refs(item.expr):
                     if ref not in defined:
-                        self.add(where, f"{ref!r} is not an aggregate defined before {item.name!r}", closest(ref, defined))
+                        self.add(
+                            where,
+                            f"{ref!r} is not an aggregate defined before {item.name!r}",
+                            closest(ref, defined),
+                        )
             defined.append(item.name)
         return defined
 
@@ -387,17 +470,25 @@ class _PlanChecker:
         if r is None:
             return
         if agg.func in ("sum", "avg") and r.type not in NUMERIC_TYPES:
-            self.add(where, f"{agg.func}() needs a number field; {agg.field!r} is {r.type or 'a relation'}")
+            self.add(
+                where,
+                f"{agg.func}() needs a number field; {agg.field!r} is {r.type or 'a relation'}",
+            )
         elif agg.func in ("min", "max") and r.type not in ORDERABLE_TYPES:
             self.add(where, f"{agg.func}() needs a number, date or text field")
         if agg.distinct and r.to_many:
-            self.add(where, "count(distinct ...) across a to-many relation is not supported; start from the related model and count distinct there")
+            self.add(
+                where,
+                "count(distinct ...) across a to-many relation is not supported; start from the related model and count distinct there",
+            )
         if r.type == "json":
             self.add(where, "cannot aggregate a JSON field")
 
     def check_having(self, agg_names: list[str]) -> None:
         if self.plan.having is not None and not self.plan.group_by:
-            self.add("having", "having filters groups: add a group by, or put the condition in where")
+            self.add(
+                "having", "having filters groups: add a group by, or put the condition in where"
+            )
         for cond in iter_conditions(self.plan.having):
             if isinstance(cond, (p.And, p.Or, p.Not)):
                 continue
@@ -405,24 +496,36 @@ class _PlanChecker:
                 self.add("having", f"having takes comparisons of aggregate values, not {cond.kind}")
                 continue
             if cond.field not in agg_names:
-                self.add("having", f"{cond.field!r} is not an aggregate of this query", closest(cond.field, agg_names))
+                self.add(
+                    "having",
+                    f"{cond.field!r} is not an aggregate of this query",
+                    closest(cond.field, agg_names),
+                )
                 continue
             values = (
-                [cond.value] if isinstance(cond, p.Compare)
-                else [cond.low, cond.high] if isinstance(cond, p.Between)
-                else cond.values if isinstance(cond, p.InList)
+                [cond.value]
+                if isinstance(cond, p.Compare)
+                else [cond.low, cond.high]
+                if isinstance(cond, p.Between)
+                else cond.values
+                if isinstance(cond, p.InList)
                 else []
             )
             for v in values:
                 if isinstance(v, bool) or not isinstance(v, (int, float)):
-                    self.add("having", f"aggregates are numbers: compare {cond.field} with a number, not {v!r}")
+                    self.add(
+                        "having",
+                        f"aggregates are numbers: compare {cond.field} with a number, not {v!r}",
+                    )
 
     def check_names(self) -> None:
         names = self.plan.output_names()
         seen: set[str] = set()
         for name in names:
             if name in seen:
-                self.add("", f"two output columns are named {name!r}: give one an alias (`name = ...`)")
+                self.add(
+                    "", f"two output columns are named {name!r}: give one an alias (`name = ...`)"
+                )
             seen.add(name)
 
     def check_sort(self, source: ModelInfo) -> None:
@@ -439,7 +542,11 @@ class _PlanChecker:
                 elif r is not None and r.type == "json":
                     self.add(where, "cannot sort by a JSON field")
             else:
-                self.add(where, f"sort by one of the output columns: {', '.join(outputs)}", closest(key.key, outputs))
+                self.add(
+                    where,
+                    f"sort by one of the output columns: {', '.join(outputs)}",
+                    closest(key.key, outputs),
+                )
 
 
 def _refs(expr: p.Expr) -> Iterator[str]:

@@ -551,7 +551,9 @@ def test_shop_registration_describes_orders() -> None:
 
 
 @pytest.fixture
-def admin_client_with_data(client, chinook: dict[str, int]):
+def order() -> Order:
+    """An order with an item, a payment and a ticket, plus a refunded order and a closed
+    ticket, so that every shop changelist renders rows of its own."""
     assignee = StaffUserFactory()
     order = OrderFactory(total=Decimal("21.98"))
     OrderItemFactory(order=order, quantity=2, unit_price=Decimal("10.99"))
@@ -559,8 +561,12 @@ def admin_client_with_data(client, chinook: dict[str, int]):
     RefundFactory()
     SupportTicketFactory(customer=order.customer, assignee=assignee)
     SupportTicketFactory(status="closed", closed_at=order.created_at + timedelta(days=1))
+    return order
+
+
+@pytest.fixture
+def admin_client_with_data(client, order: Order, chinook: dict[str, int]):
     client.force_login(SuperUserFactory())
-    client.order = order
     return client
 
 
@@ -591,15 +597,14 @@ def test_admin_changelists_open(admin_client_with_data, model: str) -> None:
     assert response.status_code == 200
 
 
-def test_admin_order_page_shows_its_items(admin_client_with_data) -> None:
-    order = admin_client_with_data.order
+def test_admin_order_page_shows_its_items(admin_client_with_data, order: Order) -> None:
     response = admin_client_with_data.get(reverse("admin:shop_order_change", args=[order.pk]))
     assert response.status_code == 200
     assert b"10.99" in response.content
 
 
-def test_admin_never_shows_the_api_token(admin_client_with_data) -> None:
-    customer = admin_client_with_data.order.customer
+def test_admin_never_shows_the_api_token(admin_client_with_data, order: Order) -> None:
+    customer = order.customer
     response = admin_client_with_data.get(reverse("admin:shop_customer_change", args=[customer.pk]))
     assert response.status_code == 200
     assert customer.api_token.encode() not in response.content

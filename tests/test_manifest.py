@@ -49,17 +49,19 @@ def restore_registry():  # type: ignore[no-untyped-def]
         if model not in saved:
             registry.unregister(model)
     for model, reg in saved.items():
-        options = {f.name: getattr(reg, f.name) for f in dataclass_fields(reg) if f.name != "model"}
-        register(model, **options)
+        register(model, **registration_options(reg))
+
+
+def registration_options(reg: Any) -> dict[str, Any]:
+    """A Registration as register() keyword arguments."""
+    return {f.name: getattr(reg, f.name) for f in dataclass_fields(reg) if f.name != "model"}
 
 
 def reregister(model: Any, **changes: Any) -> None:
     """Register ``model`` again with its demo registration, changed by ``changes``."""
     reg = registry.get_registration(model)
     assert reg is not None
-    options = {f.name: getattr(reg, f.name) for f in dataclass_fields(reg) if f.name != "model"}
-    options.update(changes)
-    register(model, **options)
+    register(model, **{**registration_options(reg), **changes})
 
 
 def user_with(django_user_model: Any, username: str, *codenames: str, **extra: Any) -> Any:
@@ -368,9 +370,11 @@ def test_segment_name_must_be_usable_in_a_plan(restore_registry):
 def test_system_check_reports_registry_errors(restore_registry):
     assert not [m for m in run_checks() if m.id == "djai.E003"]
     reregister(Order, segments={"broken": "status = = 'paid'"})
+    reregister(Product, hidden=("skuu",))
     errors = [m for m in run_checks() if m.id == "djai.E003"]
-    assert len(errors) == 1
+    assert len(errors) == 2  # every broken registration, not only the first
     assert "shop.order" in errors[0].msg and "broken" in errors[0].msg
+    assert "shop.product" in errors[1].msg and "skuu" in errors[1].msg
 
 
 def test_scope_is_bound_to_the_requesting_user(restore_registry, django_user_model):

@@ -40,6 +40,15 @@ _FUNCS = {"count": Count, "sum": Sum, "min": Min, "max": Max}
 class AggregateExpr:
     expression: Any
     type: str
+    scale: int | None = None
+
+
+def decimal_scale(resolved: ResolvedPath | None) -> int | None:
+    """The decimal places of a DecimalField at the end of ``resolved`` (else None)."""
+    if resolved is None or resolved.field is None or resolved.field.type != "decimal":
+        return None
+    model_field = resolved.target.model._meta.get_field(resolved.field.name)
+    return getattr(model_field, "decimal_places", None)
 
 
 class AggregateCompiler:
@@ -82,7 +91,9 @@ class AggregateCompiler:
             if ftype == "duration":
                 return AggregateExpr(Avg(orm, filter=condition), "duration")
             return AggregateExpr(Avg(orm, filter=condition, output_field=FloatField()), "float")
-        return AggregateExpr(_FUNCS[agg.func](orm, filter=condition), ftype)
+        return AggregateExpr(
+            _FUNCS[agg.func](orm, filter=condition), ftype, decimal_scale(resolved)
+        )
 
     def to_many(self, agg: p.Aggregate, resolved: ResolvedPath) -> AggregateExpr:
         """Per source row, aggregate the related rows in a correlated subquery; then
@@ -108,12 +119,13 @@ class AggregateCompiler:
             return AggregateExpr(
                 Cast(Sum(Coalesce(counted, Value(0))), BigIntegerField()), "integer"
             )
+        scale = decimal_scale(resolved)
         if agg.func == "sum":
-            return AggregateExpr(Sum(per_row(Sum(inner_orm))), ftype)
+            return AggregateExpr(Sum(per_row(Sum(inner_orm))), ftype, scale)
         if agg.func == "min":
-            return AggregateExpr(Min(per_row(Min(inner_orm))), ftype)
+            return AggregateExpr(Min(per_row(Min(inner_orm))), ftype, scale)
         if agg.func == "max":
-            return AggregateExpr(Max(per_row(Max(inner_orm))), ftype)
+            return AggregateExpr(Max(per_row(Max(inner_orm))), ftype, scale)
         # avg over all related rows = (sum of per-row sums) / (sum of per-row counts)
         total = Cast(Sum(per_row(Sum(inner_orm))), FloatField())
         count = Cast(Sum(per_row(Count(inner_orm))), FloatField())

@@ -19,7 +19,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Trunc
 
 from djai_dsl import plan as p
-from djai_dsl.compiler.aggregates import AggregateCompiler, AggregateExpr
+from djai_dsl.compiler.aggregates import AggregateCompiler, AggregateExpr, decimal_scale
 from djai_dsl.compiler.conditions import CompileContext, ConditionCompiler
 from djai_dsl.compiler.explain import Explainer
 from djai_dsl.compiler.types import Column, CompiledQuery, OrderKey
@@ -129,7 +129,9 @@ def order_step(qs: QuerySet[Any], state: _State) -> QuerySet[Any]:
         # NULLs are the smallest value everywhere (PostgreSQL would put them last when
         # ascending): the same plan sorts the same on every backend, and keyset pagination
         # can rely on it.
-        ordering.append(expr.desc(nulls_last=True) if key.descending else expr.asc(nulls_first=True))
+        ordering.append(
+            expr.desc(nulls_last=True) if key.descending else expr.asc(nulls_first=True)
+        )
     return qs.order_by(*ordering)
 
 
@@ -157,9 +159,7 @@ def _listing(qs: QuerySet[Any], state: _State) -> QuerySet[Any]:
     if not items:
         names = list(source.fields)[: get_config()["MAX_SELECT"]]
         items = [p.SelectItem(field=name) for name in names]
-        state.default_columns = [
-            str(source.fields[n].verbose_name or n) for n in names
-        ]
+        state.default_columns = [str(source.fields[n].verbose_name or n) for n in names]
     values: dict[str, Any] = {}
     for i, item in enumerate(items):
         resolved = state.ctx.resolve(source, item.field)
@@ -167,7 +167,13 @@ def _listing(qs: QuerySet[Any], state: _State) -> QuerySet[Any]:
         values[key] = F(resolved.orm_path)
         name = item.name or item.field
         state.columns.append(
-            Column(name, key, _column_type(resolved, state.ctx.manifest), _label(state, item.field))
+            Column(
+                name,
+                key,
+                _column_type(resolved, state.ctx.manifest),
+                _label(state, item.field),
+                decimal_scale(resolved),
+            )
         )
         state.keys[name] = key
     for i, sort in enumerate(plan.sort):
@@ -208,7 +214,7 @@ def _grouped(qs: QuerySet[Any], state: _State) -> QuerySet[Any]:
             label = _label(state, key.field)
         group_values[alias] = expr
         name = p.group_key_name(key)
-        state.columns.append(Column(name, alias, ctype, label))
+        state.columns.append(Column(name, alias, ctype, label, decimal_scale(resolved)))
         state.keys[name] = alias
     qs = qs.values(**group_values)
     aggregates = AggregateCompiler(state.ctx, source).compile_items(plan.aggregates)
@@ -218,12 +224,9 @@ def _grouped(qs: QuerySet[Any], state: _State) -> QuerySet[Any]:
     for j, (name, agg) in enumerate(aggregates.items()):
         alias = f"c{offset + j}"
         annotations[alias] = agg.expression
-        state.columns.append(Column(name, alias, agg.type, name))
+        state.columns.append(Column(name, alias, agg.type, name, agg.scale))
         state.keys[name] = alias
-    if annotations:
-        qs = qs.annotate(**annotations)
-    else:
-        qs = qs.distinct()
+    qs = qs.annotate(**annotations) if annotations else qs.distinct()
     used = set()
     for sort in plan.sort:
         state.order_keys.append(OrderKey(state.keys[sort.key], sort.descending))
@@ -242,7 +245,7 @@ def _global_aggregate(qs: QuerySet[Any], state: _State) -> QuerySet[Any]:
     for j, (name, agg) in enumerate(aggregates.items()):
         alias = f"c{j}"
         annotations[alias] = agg.expression
-        state.columns.append(Column(name, alias, agg.type, name))
+        state.columns.append(Column(name, alias, agg.type, name, agg.scale))
         state.keys[name] = alias
     qs = qs.annotate(**annotations).values(*annotations)
     # Aggregating without GROUP BY returns exactly one row, even when no row matches

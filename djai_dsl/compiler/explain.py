@@ -21,7 +21,13 @@ _OPS = {
     ">": "is more than",
     ">=": "is at least",
 }
-_FUNCS = {"count": "number of", "sum": "total", "avg": "average", "min": "lowest", "max": "highest"}
+_FUNCS = {
+    "count": "number of",
+    "sum": "sum of",
+    "avg": "average of",
+    "min": "lowest",
+    "max": "highest",
+}
 _TODAY = {
     "last": "today counts",
     "this": "the whole current {unit}",

@@ -14,6 +14,9 @@ class Column:
     key: str  # key in the values() rows, e.g. "c0" (internal alias, a safe identifier)
     type: str  # "string","text","integer","decimal","float","boolean","date","datetime",...
     label: str = ""  # human label
+    # Decimal places for decimal columns: SQLite computes sums of decimals in floating point,
+    # so the executor rounds to the field's scale to give the same digits on every backend.
+    scale: int | None = None
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,9 @@ def _local_midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=tz)
 
 
-def resolve_relative(window: RelativeWindow, *, now: dt.datetime, tz: ZoneInfo, as_dates: bool) -> ResolvedWindow:
+def resolve_relative(
+    window: RelativeWindow, *, now: dt.datetime, tz: ZoneInfo, as_dates: bool
+) -> ResolvedWindow:
     local_now = now.astimezone(tz)
     unit, n = window.unit, window.count
     if unit == "hour":
@@ -130,7 +132,9 @@ def resolve_calendar(window: CalendarPeriod, *, tz: ZoneInfo, as_dates: bool) ->
     return ResolvedWindow(_local_midnight(start_d, tz), _local_midnight(end_d, tz), unit)
 
 
-def resolve_window(window: Window, *, now: dt.datetime, tz: ZoneInfo, as_dates: bool) -> ResolvedWindow:
+def resolve_window(
+    window: Window, *, now: dt.datetime, tz: ZoneInfo, as_dates: bool
+) -> ResolvedWindow:
     if isinstance(window, RelativeWindow):
         return resolve_relative(window, now=now, tz=tz, as_dates=as_dates)
     return resolve_calendar(window, tz=tz, as_dates=as_dates)

@@ -46,7 +46,14 @@ from djai_dsl.manifest.types import (
     Segment,
 )
 
-__all__ = ["FIELD_TYPES", "build_manifest", "clear_cache", "field_type", "is_secret_name"]
+__all__ = [
+    "FIELD_TYPES",
+    "build_manifest",
+    "clear_cache",
+    "field_type",
+    "is_secret_name",
+    "registry_errors",
+]
 
 #: Django internal field types (``Field.get_internal_type()``) djai can query, and how.
 #: Anything not listed (FileField, BinaryField, FilePathField, ArrayField, ...) is left out:
@@ -197,20 +204,36 @@ def _bind_scope(
 def _catalogue(registry_version: int) -> dict[str, ModelInfo]:
     """Every queryable model, keyed and sorted by label. Keyed on the registry version so a
     new ``register()`` call makes the cached value stale; maxsize=1 drops the old one."""
-    cfg = get_config()
-    excluded = {label.lower() for label in cfg["EXCLUDED_APPS"]}
-    patterns = [p.lower() for p in cfg["SECRET_FIELD_PATTERNS"]]
-    out: dict[str, ModelInfo] = {}
+    patterns = _secret_patterns()
+    infos = [_introspect(model, reg, patterns) for model, reg in _catalogue_models()]
+    return {info.label: info for info in sorted(infos, key=lambda info: info.label)}
+
+
+def registry_errors() -> list[ConfigurationError]:
+    """Every model's registry problem (by model label), not just the first one
+    :func:`build_manifest` meets: one run of ``manage.py check`` lists them all."""
+    patterns = _secret_patterns()
+    errors = []
+    for model, reg in sorted(_catalogue_models(), key=lambda pair: pair[0]._meta.label_lower):
+        try:
+            _introspect(model, reg, patterns)
+        except ConfigurationError as exc:
+            errors.append(exc)
+    return errors
+
+
+def _secret_patterns() -> list[str]:
+    return [p.lower() for p in get_config()["SECRET_FIELD_PATTERNS"]]
+
+
+def _catalogue_models() -> Iterator[tuple[type[models.Model], Registration | None]]:
+    excluded = {label.lower() for label in get_config()["EXCLUDED_APPS"]}
     for model in django_apps.get_models():
-        opts = model._meta
-        if opts.app_label in excluded or not _is_queryable(model):
+        if model._meta.app_label in excluded or not _is_queryable(model):
             continue
         reg = registry.get_registration(model)
-        if reg is not None and reg.exclude:
-            continue
-        info = _introspect(model, reg, patterns)
-        out[info.label] = info
-    return dict(sorted(out.items()))
+        if reg is None or not reg.exclude:
+            yield model, reg
 
 
 def _is_queryable(model: type[models.Model]) -> bool:

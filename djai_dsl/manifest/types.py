@@ -219,10 +219,7 @@ class Manifest:
                 return ResolvedPath(origin, tuple(hops), info.fields[part], info)
             raise PathError(
                 f"{info.label} has no field or relation {part!r}",
-                [
-                    ".".join([*parts[:i], s])
-                    for s in closest(part, info.names())
-                ],
+                [".".join([*parts[:i], s]) for s in closest(part, info.names())],
             )
         raise PathError("empty path")  # pragma: no cover - the plan's regex forbids it
 

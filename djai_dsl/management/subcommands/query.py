@@ -26,10 +26,16 @@ from djai_dsl.manifest.builder import build_manifest
 
 
 def _add_common(parser: CommandParser) -> None:
-    parser.add_argument("dsl", help='the query text, e.g. "from shop.order aggregate n = count()"; "-" reads stdin')
+    parser.add_argument(
+        "dsl", help='the query text, e.g. "from shop.order aggregate n = count()"; "-" reads stdin'
+    )
     add_user_argument(parser)
-    parser.add_argument("--tz", default=None, help="time zone for windows and buckets (default: TIME_ZONE)")
-    parser.add_argument("--now", default=None, help="pretend it is this ISO date-time (for reproducible output)")
+    parser.add_argument(
+        "--tz", default=None, help="time zone for windows and buckets (default: TIME_ZONE)"
+    )
+    parser.add_argument(
+        "--now", default=None, help="pretend it is this ISO date-time (for reproducible output)"
+    )
 
 
 def _compile(options: dict[str, Any]) -> tuple[CompiledQuery, ZoneInfo]:
