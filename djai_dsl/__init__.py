@@ -18,7 +18,7 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from djai_dsl.compiler import compile_plan as compile_plan
-    from djai_dsl.grammar import format_plan as format  # noqa: A004, F401
+    from djai_dsl.grammar import format_plan as format  # noqa: F401
     from djai_dsl.grammar import parse as parse
     from djai_dsl.manifest.builder import build_manifest as build_manifest
     from djai_dsl.manifest.registry import register as register

@@ -14,6 +14,9 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 DEFAULTS: dict[str, Any] = {
+    # Which planner turns questions into plans: "offline" (rules, no provider), "llm",
+    # "replay", or a dotted path to a Planner class.
+    "PLANNER": "offline",
     # Which database alias runs user queries. Point it at a read replica or a read-only role
     # in production (see SECURITY.md).
     "DATABASE_ALIAS": "default",
