@@ -65,14 +65,11 @@ def tz() -> ZoneInfo:
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     """Create the test database once and fill it with the demo data (committed, so every
     test sees it; transactional tests run last, as pytest-django orders them)."""
+    from demo.chinook.loader import load as load_chinook
     from demo.shop.seed import seed
 
     with django_db_blocker.unblock():
         seed(seed=42, scale=SEED_SCALE, today=TODAY)
-        try:
-            from demo.chinook.loader import load as load_chinook
-        except ImportError:  # TEMP while the loader is written
-            return
         load_chinook()
 
 

@@ -139,8 +139,12 @@ class Explainer:
                 text += f" ({resolved.describe()})"
             return text
         unit = window.unit if window.count == 1 else f"{window.count} {window.unit}s"
-        words = {"this": f"this {window.unit}"}.get(window.anchor, f"{window.anchor} {unit}")
-        text = f"{name} is in the {words}"
+        # "in this month" but "in the last 30 days" / "in the previous quarter".
+        if window.anchor == "this":
+            words = f"this {window.unit}"
+        else:
+            words = f"the {window.anchor} {unit}"
+        text = f"{name} is in {words}"
         if resolved is not None:
             note = _TODAY[window.anchor].format(unit=window.unit)
             text += f" ({resolved.describe()}; {note})"
