@@ -31,21 +31,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum  # noqa: E402
-from django.db.models.functions import Trunc  # noqa: E402
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models.functions import Trunc
 
-from demo.shop.models import Customer, Order  # noqa: E402
-from demo.shop.seed import seed  # noqa: E402
-from djai_dsl.compiler import compile_plan  # noqa: E402
-from djai_dsl.executor import ReadOnlyExecutor, compiled_sql  # noqa: E402
-from djai_dsl.grammar import parse  # noqa: E402
-from djai_dsl.manifest import build_manifest  # noqa: E402
+from demo.shop.models import Customer, Order
+from demo.shop.seed import seed
+from djai_dsl.compiler import compile_plan
+from djai_dsl.executor import ReadOnlyExecutor, compiled_sql
+from djai_dsl.grammar import parse
+from djai_dsl.manifest import build_manifest
 
 NOW = dt.datetime(2026, 6, 15, 10, 30, tzinfo=dt.timezone.utc)
 TZ = ZoneInfo("Europe/Berlin")
@@ -67,33 +67,45 @@ CASES: list[tuple[str, str, Callable[[], Any]]] = [
     (
         "filter+listing",
         'from shop.order\nwhere status = "paid" and total > 100\nselect id, total\nsort total desc\nlimit 10',
-        lambda: Order.objects.filter(Q(status__exact="paid") & Q(total__gt=100))
-        .values(c0=F("id"), c1=F("total"), k_pk=F("pk"))
-        .order_by(F("c1").desc(nulls_last=True), F("k_pk").asc(nulls_first=True)),
+        lambda: (
+            Order.objects.filter(Q(status__exact="paid") & Q(total__gt=100))
+            .values(c0=F("id"), c1=F("total"), k_pk=F("pk"))
+            .order_by(F("c1").desc(nulls_last=True), F("k_pk").asc(nulls_first=True))
+        ),
     ),
     (
         "group by relation",
         'from shop.order\nwhere status in ("paid", "shipped")\ngroup by customer.country\naggregate orders = count(), revenue = sum(total)\nsort revenue desc',
-        lambda: Order.objects.filter(status__in=["paid", "shipped"])
-        .values(c0=F("customer__country"))
-        .annotate(c1=Count("pk"), c2=Sum("total"))
-        .order_by(F("c2").desc(nulls_last=True), F("c0").asc(nulls_first=True)),
+        lambda: (
+            Order.objects.filter(status__in=["paid", "shipped"])
+            .values(c0=F("customer__country"))
+            .annotate(c1=Count("pk"), c2=Sum("total"))
+            .order_by(F("c2").desc(nulls_last=True), F("c0").asc(nulls_first=True))
+        ),
     ),
     (
         "window + month bucket",
         "from shop.order\nwhere created_at in previous quarter\ngroup by created_at by month\naggregate orders = count()",
-        lambda: Order.objects.filter(
-            created_at__gte=_berlin(2026, 1, 1), created_at__lt=_berlin(2026, 4, 1)
-        )
-        .values(c0=Trunc("created_at", "month", output_field=django.db.models.DateField(), tzinfo=TZ))
-        .annotate(c1=Count("pk"))
-        .order_by(F("c0").asc(nulls_first=True)),
+        lambda: (
+            Order.objects.filter(
+                created_at__gte=_berlin(2026, 1, 1), created_at__lt=_berlin(2026, 4, 1)
+            )
+            .values(
+                c0=Trunc(
+                    "created_at", "month", output_field=django.db.models.DateField(), tzinfo=TZ
+                )
+            )
+            .annotate(c1=Count("pk"))
+            .order_by(F("c0").asc(nulls_first=True))
+        ),
     ),
     (
         "not exists",
         "from shop.customer\nwhere not exists(orders)\naggregate n = count()",
         lambda: _single_row(
-            Customer.objects.filter(~Exists(Order.objects.filter(customer=OuterRef("pk")).values("pk")))
+            Customer.objects.filter(
+                ~Exists(Order.objects.filter(customer=OuterRef("pk")).values("pk"))
+            )
             .annotate(c0=Count("pk"))
             .values("c0")
         ),
@@ -129,7 +141,9 @@ def ms(x: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=300)
-    parser.add_argument("--scale", type=float, default=0.2, help="demo data size (1.0 = 50k orders)")
+    parser.add_argument(
+        "--scale", type=float, default=0.2, help="demo data size (1.0 = 50k orders)"
+    )
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
@@ -162,7 +176,7 @@ def main() -> None:
         sql_ratios.append(sql_ratio)
         p50s.append(statistics.median(d))
         print(
-            f"{name:24} {ms(p(d, .5)):>9} {ms(p(d, .95)):>9} {ms(p(o, .5)):>9} "
+            f"{name:24} {ms(p(d, 0.5)):>9} {ms(p(d, 0.95)):>9} {ms(p(o, 0.5)):>9} "
             f"{ratio:>5.2f}x  {sql_ratio:>9.2f}x  {'yes' if same else 'NO'}"
         )
     print(

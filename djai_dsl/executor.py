@@ -534,6 +534,14 @@ def _comparable(queryset: QuerySet[Any], key: str, value: Any, connection: Any) 
 # --------------------------------------------------------------------------- values
 
 
+def _normalize_column(value: Any, column: Column, tz: ZoneInfo) -> Any:
+    """Round decimal columns to their field's scale first: SQLite sums decimals in floating
+    point (``419274.179999997``), PostgreSQL and MariaDB exactly (``419274.18``)."""
+    if column.scale is not None and isinstance(value, (Decimal, float)):
+        value = Decimal(str(value)).quantize(Decimal(1).scaleb(-column.scale))
+    return normalize_value(value, tz)
+
+
 def normalize_value(value: Any, tz: ZoneInfo) -> Any:
     """A JSON-friendly, deterministic form of one database value, in the client's zone."""
     if value is None or isinstance(value, (bool, int, str)):
@@ -615,7 +623,9 @@ class ReadOnlyExecutor:
             last = tuple(page_rows[-1][k.key] for k in compiled.order_keys)
             following = _Position(position.page + 1, position.served + len(page_rows), last)
             next_cursor = _encode_cursor(compiled.fingerprint, following)
-        rows = [[normalize_value(row[c.key], tz) for c in compiled.columns] for row in page_rows]
+        rows = [
+            [_normalize_column(row[c.key], c, tz) for c in compiled.columns] for row in page_rows
+        ]
         return Result(
             columns=list(compiled.columns),
             rows=rows,

@@ -49,6 +49,8 @@ TEMPLATES = [
 STATIC_URL = "/static/"
 
 DB = os.environ.get("DJAI_TEST_DB", "sqlite")
+# One test database per process, so parallel runs on one server do not collide.
+TEST_DB_NAME = os.environ.get("DJAI_TEST_DB_NAME", f"test_djai_{os.getpid()}")
 if DB == "postgres":
     DATABASES = {
         "default": {
@@ -57,6 +59,7 @@ if DB == "postgres":
             "USER": os.environ.get("DJAI_PG_USER", "postgres"),
             "HOST": os.environ.get("DJAI_PG_HOST", "127.0.0.1"),
             "PORT": os.environ.get("DJAI_PG_PORT", "5432"),
+            "TEST": {"NAME": TEST_DB_NAME},
         }
     }
 elif DB == "mariadb":
@@ -69,7 +72,7 @@ elif DB == "mariadb":
             "HOST": os.environ.get("DJAI_MYSQL_HOST", "127.0.0.1"),
             "PORT": os.environ.get("DJAI_MYSQL_PORT", "3306"),
             "OPTIONS": {"charset": "utf8mb4"},
-            "TEST": {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"},
+            "TEST": {"NAME": TEST_DB_NAME, "CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"},
         }
     }
 elif DB == "sqlite":
