@@ -62,17 +62,17 @@ def _compile(options: dict[str, Any]) -> tuple[CompiledQuery, ZoneInfo]:
         raise CommandError(f"[{exc.code}] {exc}") from exc
 
 
-def format_table(columns: list[str], rows: list[list[Any]]) -> str:
-    """A plain aligned text table; numbers right-aligned."""
+NUMERIC_COLUMN_TYPES = frozenset({"integer", "decimal", "float", "duration"})
+
+
+def format_table(columns: list[str], rows: list[list[Any]], types: list[str] | None = None) -> str:
+    """A plain aligned text table; number columns right-aligned."""
     cells = [[_cell(v) for v in row] for row in rows]
     widths = [len(c) for c in columns]
     for row in cells:
         for i, cell in enumerate(row):
             widths[i] = max(widths[i], len(cell))
-    numeric = [
-        all(isinstance(row[i], (int, float)) or row[i] is None for row in rows) and bool(rows)
-        for i in range(len(columns))
-    ]
+    numeric = [t in NUMERIC_COLUMN_TYPES for t in (types or [""] * len(columns))]
 
     def line(values: list[str]) -> str:
         return "  ".join(
@@ -129,7 +129,11 @@ class QuerySubcommand(Subcommand):
             return
         self.stdout.write(compiled.explanation)
         self.stdout.write("")
-        self.stdout.write(format_table([c.name for c in result.columns], result.rows))
+        self.stdout.write(
+            format_table(
+                [c.name for c in result.columns], result.rows, [c.type for c in result.columns]
+            )
+        )
         noun = "row" if result.row_count == 1 else "rows"
         tail = f"\n({result.row_count} {noun}"
         if result.truncated:
