@@ -8,6 +8,9 @@
 #   make lint            ruff check + ruff format --check
 #   make demo            migrate, seed and start the demo on http://127.0.0.1:8000/admin/
 #   make bench           compiler speed benchmark
+#   make release-check   build sdist + wheel, twine check, inspect their contents
+#   make clean-host      install the wheel into fresh venvs (Django 4.2 and 6) and use it
+#                        from a new `django-admin startproject` project (nox, see noxfile.py)
 #
 # Extra pytest arguments: make test PYTEST_ARGS="-k executor -x"
 
@@ -23,7 +26,7 @@ PYTEST_ARGS ?=
 DJAI_DEMO_PASSWORD ?= admin
 export DJAI_DEMO_PASSWORD
 
-.PHONY: venv test test-postgres test-mariadb test-all lint demo bench
+.PHONY: venv test test-postgres test-mariadb test-all lint demo bench release-check clean-host
 
 venv: $(STAMP)
 
@@ -65,6 +68,16 @@ demo: venv
 
 bench: venv
 	$(BIN)/python benchmarks/compile.py
+
+release-check: venv
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+	$(BIN)/python scripts/check_dist.py dist
+
+# Builds dist/ itself (nox session "build"), then one session per end of the Django range.
+clean-host: venv
+	$(BIN)/nox --no-color -s build clean_host
 
 # Creates the superuser, or resets its password so that the printed one is always right.
 define DEMO_SUPERUSER_PY

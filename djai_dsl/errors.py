@@ -120,6 +120,46 @@ class ChatNotFound(NotFound):
     default_message = "This chat does not exist."
 
 
+class MessageNotFound(NotFound):
+    code = "message_not_found"
+    default_message = "This message does not exist in this chat."
+
+
+class MethodNotAllowed(DjaiError):
+    code = "method_not_allowed"
+    http_status = 405
+    default_message = "This endpoint does not accept that HTTP method."
+
+
+class CsrfFailed(Forbidden):
+    """A state-changing request without a valid CSRF token (the admin page sends it)."""
+
+    code = "csrf_failed"
+    default_message = "The request is missing a valid CSRF token; reload the page."
+
+
+class ClarificationStale(DjaiError):
+    """An answer to a clarification that is not the chat's pending one (already answered,
+    replaced by a newer question, or never asked)."""
+
+    code = "clarification_stale"
+    http_status = 409
+    default_message = "This question was already answered or replaced; ask again."
+
+
+class PendingClarificationExpired(ClarificationStale):
+    """An answer to a clarification that waited longer than ``CLARIFICATION_TTL_SECONDS``."""
+
+    code = "clarification_expired"
+    http_status = 410
+    default_message = "This clarifying question has expired; ask your question again."
+
+
+class ClarificationOptionUnknown(BadRequest):
+    code = "clarification_option_unknown"
+    default_message = "That is not one of the offered options."
+
+
 class PlanInvalid(DjaiError):
     """The plan is well-formed but does not fit the manifest (unknown field, bad type, ...)."""
 
@@ -178,6 +218,43 @@ class LLMUnavailable(DjaiError):
     default_message = "The language model is not reachable right now."
 
 
+class LLMAuthError(LLMUnavailable):
+    """The provider rejected djai's credentials (HTTP 401/403). Retrying cannot help: the
+    key named by ``DJAI["LLM"]["API_KEY_ENV"]`` must be fixed."""
+
+    code = "llm_auth_failed"
+    retryable = False
+    default_message = "The language model provider rejected djai's credentials."
+
+
+class LLMQuotaExceeded(LLMUnavailable):
+    """The provider says the account's quota or budget is used up (not a short rate limit,
+    which is retried)."""
+
+    code = "llm_quota_exceeded"
+    retryable = False
+    default_message = "The language model provider's quota for djai is used up."
+
+
+class LLMBadOutput(LLMUnavailable):
+    """The model answered, but even after the bounded re-asks not with a valid plan,
+    clarification or refusal (broken JSON, unknown fields, an answer cut off)."""
+
+    code = "llm_bad_output"
+    http_status = 502
+    default_message = (
+        "The language model did not produce a valid query plan; try rephrasing the question."
+    )
+
+
+class ReplayMiss(LLMUnavailable):
+    """The replay planner has no recorded answer for this question and previous plan."""
+
+    code = "replay_miss"
+    retryable = False
+    default_message = "There is no recorded answer for this question."
+
+
 class ConfigurationError(DjaiError):
     code = "configuration_error"
     http_status = 500
@@ -192,6 +269,12 @@ ERROR_CLASSES: tuple[type[DjaiError], ...] = (
     Forbidden,
     NotFound,
     ChatNotFound,
+    MessageNotFound,
+    MethodNotAllowed,
+    CsrfFailed,
+    ClarificationStale,
+    PendingClarificationExpired,
+    ClarificationOptionUnknown,
     PlanInvalid,
     PlanTooComplex,
     LimitExceeded,
@@ -201,5 +284,9 @@ ERROR_CLASSES: tuple[type[DjaiError], ...] = (
     ReadOnlyViolation,
     QueryFailed,
     LLMUnavailable,
+    LLMAuthError,
+    LLMQuotaExceeded,
+    LLMBadOutput,
+    ReplayMiss,
     ConfigurationError,
 )

@@ -7,7 +7,10 @@ from writing and that is rolled back at the end even when everything went well.
 - PostgreSQL: ``SET TRANSACTION READ ONLY`` and ``set_config('statement_timeout', ms, true)``
   (``SET LOCAL``). Both are accepted inside a savepoint as well and are undone when it is
   rolled back, so a block nested in an open transaction (test transactions,
-  ATOMIC_REQUESTS) is as read-only as an outer one. Mode ``"transaction"``.
+  ATOMIC_REQUESTS) is as read-only as an outer one. Mode ``"transaction"``. The statement
+  guard below applies too (``COMMIT; INSERT ...`` in one string would otherwise end the
+  read-only transaction and write), and session-level advisory locks taken in the block,
+  which a rollback does not release, are released afterwards.
 - SQLite: a connection authorizer that allows reads only (no INSERT/UPDATE/DELETE, DDL,
   ATTACH, PRAGMA) and a progress handler that aborts at the deadline; both are removed when
   the block ends. Mode ``"authorizer"``.
@@ -15,9 +18,11 @@ from writing and that is rolled back at the end even when everything went well.
   ``SET SESSION max_statement_time`` (MySQL: ``max_execution_time``), restored afterwards.
   Mode ``"transaction"``. MariaDB refuses to change a transaction that is already open, so
   a nested block relies on its savepoint, always rolled back: mode ``"rollback_only"``. In
-  both modes a statement guard lets only SELECTs through Django's cursor, because DDL
-  commits the transaction implicitly and then runs, read-only or not. For a guarantee that
-  does not depend on djai, point ``DATABASE_ALIAS`` at a read-only account.
+  both modes a statement guard lets only single SELECTs through Django's cursor, because
+  DDL commits the transaction implicitly and then runs, read-only or not, and the driver
+  accepts several statements in one string. For a guarantee that does not depend on djai
+  (the guard does not see the driver's own cursor), point ``DATABASE_ALIAS`` at a read-only
+  account (SECURITY.md).
 
 Database errors never escape raw: timeouts become ``QueryTimeout``, refused writes
 ``ReadOnlyViolation``, anything else ``QueryFailed`` (without SQL text or values).
@@ -33,6 +38,7 @@ import datetime as dt
 import math
 import re
 import sqlite3
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -193,6 +199,16 @@ class _Guard:
 
 
 class _PostgresGuard(_Guard):
+    # Session-level advisory locks are not transactional: ``pg_advisory_lock()`` is allowed in
+    # a read-only transaction and the lock outlives its rollback.
+    ADVISORY_LOCKS = (
+        "SELECT classid, objid, objsubid, mode FROM pg_locks "
+        "WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted"
+    )
+
+    def prepare(self) -> None:
+        self.advisory_locks = self._advisory_locks()
+
     def begin(self, nested: bool, stack: ExitStack) -> None:
         # Switching *to* read-only is allowed at any point, in a subtransaction too, and
         # both settings revert when the (sub)transaction is rolled back.
@@ -201,6 +217,20 @@ class _PostgresGuard(_Guard):
             cursor.execute(
                 "SELECT set_config('statement_timeout', %s, true)", [str(self.timeout_ms)]
             )
+        stack.enter_context(self.connection.execute_wrapper(_select_only))
+
+    def restore(self) -> None:
+        # A lock the block took is released with every other session-level advisory lock of
+        # the connection: PostgreSQL cannot release one acquisition of a re-entrant lock
+        # without knowing how often it was taken. djai's own queries never take one.
+        if self._advisory_locks() - self.advisory_locks:
+            with self.connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock_all()")
+
+    def _advisory_locks(self) -> set[tuple[Any, ...]]:
+        with self.connection.cursor() as cursor:
+            cursor.execute(self.ADVISORY_LOCKS)
+            return {tuple(row) for row in cursor.fetchall()}
 
 
 class _SqliteGuard(_Guard):
@@ -226,7 +256,9 @@ _SQLITE_ALLOWED_ACTIONS = frozenset(
         sqlite3.SQLITE_SELECT,
         sqlite3.SQLITE_READ,
         sqlite3.SQLITE_FUNCTION,
-        sqlite3.SQLITE_TRANSACTION,  # BEGIN/COMMIT/ROLLBACK issued by atomic()
+        # Not SQLITE_TRANSACTION: atomic() issues BEGIN before the authorizer is set and
+        # ROLLBACK after it is removed, and a COMMIT in the block would end the read-only
+        # transaction early, or commit the caller's pending writes when the block is nested.
         sqlite3.SQLITE_SAVEPOINT,  # nested atomic()
         getattr(sqlite3, "SQLITE_RECURSIVE", 33),  # WITH RECURSIVE (a read)
     }
@@ -236,8 +268,8 @@ _SQLITE_DENIED_FUNCTIONS = frozenset({"load_extension", "readfile", "writefile",
 
 
 def _sqlite_authorizer(action: int, arg1: Any, arg2: Any, db_name: Any, trigger: Any) -> int:
-    """Allow reads only. Everything else (writes, DDL, ATTACH/DETACH, every PRAGMA, since
-    a PRAGMA can switch ``query_only`` off) is denied."""
+    """Allow reads only. Everything else (writes, DDL, ATTACH/DETACH, BEGIN/COMMIT/ROLLBACK,
+    every PRAGMA, since a PRAGMA can switch ``query_only`` off) is denied."""
     if action not in _SQLITE_ALLOWED_ACTIONS:
         return sqlite3.SQLITE_DENY
     if action == sqlite3.SQLITE_FUNCTION and str(arg2).lower() in _SQLITE_DENIED_FUNCTIONS:
@@ -250,9 +282,12 @@ def _allow_everything(*args: Any) -> int:
 
 
 def _remove_sqlite_authorizer(raw: Any) -> None:
-    try:
+    # Python 3.11 unsets the authorizer on None. Python 3.10 accepts None without error and
+    # then denies every statement (calling None fails inside the callback), including the
+    # COMMIT Django sends when it restores autocommit: a permissive one is equivalent there.
+    if sys.version_info >= (3, 11):
         raw.set_authorizer(None)
-    except TypeError:  # Python < 3.11 cannot unset it; a permissive one is equivalent
+    else:
         raw.set_authorizer(_allow_everything)
 
 
@@ -263,9 +298,13 @@ class _MysqlGuard(_Guard):
         self.variable = "max_statement_time" if mariadb else "max_execution_time"
         self.value: float | int = self.timeout_ms / 1000 if mariadb else self.timeout_ms
         with self.connection.cursor() as cursor:
-            cursor.execute(f"SELECT @@SESSION.{self.variable}")
-            self.previous = cursor.fetchone()[0]
+            cursor.execute(f"SELECT @@SESSION.{self.variable}, @@SESSION.div_precision_increment")
+            self.previous, self.previous_precision = cursor.fetchone()
             cursor.execute(f"SET SESSION {self.variable} = %s", [self.value])
+            # Division and AVG keep only 4 more decimal places by default (1.66667 where
+            # PostgreSQL and SQLite give 1.666667): ask for as many as a double holds, so
+            # ratios and averages have the same digits on every backend.
+            cursor.execute("SET SESSION div_precision_increment = 16")
 
     def begin(self, nested: bool, stack: ExitStack) -> None:
         self.mode = MODE_ROLLBACK_ONLY
@@ -285,15 +324,18 @@ class _MysqlGuard(_Guard):
     def restore(self) -> None:
         with self.connection.cursor() as cursor:
             cursor.execute(f"SET SESSION {self.variable} = %s", [self.previous])
+            cursor.execute("SET SESSION div_precision_increment = %s", [self.previous_precision])
 
 
 _LEADING_NOISE = re.compile(r"^(?:\s+|\(|--[^\n]*\n|/\*.*?\*/)*", re.DOTALL)
 _SAVEPOINT_STATEMENT = re.compile(
-    r"(?:SAVEPOINT|RELEASE\s+SAVEPOINT|ROLLBACK\s+TO\s+SAVEPOINT)\s+[`\w]+\s*;?\s*$",
+    r"(?:SAVEPOINT|RELEASE\s+SAVEPOINT|ROLLBACK\s+TO\s+SAVEPOINT)\s+[`\"\w]+\s*;?\s*$",
     re.IGNORECASE,
 )
+# GET_LOCK: MariaDB's named locks belong to the session and outlive the rollback.
 _WRITING_SELECT = re.compile(
-    r"\bINTO\s+(?:OUTFILE|DUMPFILE|@)|\bFOR\s+(?:UPDATE|SHARE)\b|\bLOCK\s+IN\s+SHARE\s+MODE\b",
+    r"\bINTO\s+(?:OUTFILE|DUMPFILE|@)|\bFOR\s+(?:UPDATE|SHARE)\b|\bLOCK\s+IN\s+SHARE\s+MODE\b"
+    r"|\bGET_LOCK\s*\(",
     re.IGNORECASE,
 )
 
@@ -301,14 +343,21 @@ _WRITING_SELECT = re.compile(
 def _select_only(
     execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
 ) -> Any:
-    """Statement guard for MariaDB/MySQL: only plain SELECTs reach the server. DDL commits
-    the open transaction implicitly and then runs even in a READ ONLY transaction, and in
-    the nested case nothing but the savepoint rollback would undo a data change."""
+    """Statement guard: only one plain SELECT per call reaches the server. DDL commits
+    the open transaction implicitly and then runs even in a READ ONLY transaction (MariaDB),
+    in MariaDB's nested case nothing but the savepoint rollback would undo a data change,
+    and both drivers run several statements sent in one string, so ``SELECT 1; COMMIT;
+    INSERT ...`` would end the read-only transaction and write.
+
+    The text checked is Django's SQL with placeholders: values travel separately, so a
+    ``;`` can only come from the statement itself (or a quoted name, which is refused
+    too)."""
     body = _LEADING_NOISE.sub("", sql, count=1)
     if _SAVEPOINT_STATEMENT.match(body):  # nested atomic() blocks inside the read-only one
         return execute(sql, params, many, context)
     first_word = body.split(None, 1)[0].upper() if body.strip() else ""
-    if many or first_word not in {"SELECT", "WITH"} or _WRITING_SELECT.search(body):
+    several = ";" in body.rstrip().rstrip(";")
+    if many or several or first_word not in {"SELECT", "WITH"} or _WRITING_SELECT.search(body):
         raise ReadOnlyViolation()
     return execute(sql, params, many, context)
 

@@ -121,21 +121,51 @@ def parse_iso_datetime(value: str) -> dt.datetime | dt.date | None:
         return None
 
 
+#: Integers every backend can take as a parameter (a signed 64-bit column). Larger ones make
+#: the driver raise before the query runs (SQLite: OverflowError), which is not a plan error.
+MIN_INTEGER, MAX_INTEGER = -(2**63), 2**63 - 1
+
+#: The largest ``offset``: with a page fetched after it, it still fits a signed 64-bit LIMIT.
+MAX_OFFSET = 2**62
+
+#: Bounds on one formula with the formulas it names inlined (the compiler inlines them, so
+#: `f2 = f1 + f1, f3 = f2 + f2, ...` doubles the expression at each step): the depth keeps
+#: SQLite under its expression-depth limit, the size keeps compilation fast.
+MAX_FORMULA_DEPTH = 50
+MAX_FORMULA_TERMS = 200
+
+
+def _pk_type(resolved: ResolvedPath) -> str | None:
+    """The manifest type of the primary key of the model a relation path ends on."""
+    from djai_dsl.manifest.builder import field_type
+
+    return field_type(resolved.target.model._meta.pk)
+
+
 def _value_problem(resolved: ResolvedPath, value: Any) -> str | None:
     """Why ``value`` does not fit the field, or None."""
     ftype = resolved.type
     if ftype is None:  # a relation: compared by primary key
         if isinstance(value, bool) or not isinstance(value, (int, str)):
             return "a relation is compared by its id: give a number or text id"
+        pk_type = _pk_type(resolved)
+        if pk_type == "integer" and not isinstance(value, int):
+            return f"a relation is compared by its id, a whole number here, not {value!r}"
+        if isinstance(value, int) and not MIN_INTEGER <= value <= MAX_INTEGER:
+            return "this id is too large"
         return None
     if ftype in NUMERIC_TYPES - {"duration"}:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return f"this field holds numbers, not {type(value).__name__} {value!r}"
         if ftype == "integer" and isinstance(value, float) and not value.is_integer():
             return f"this field holds whole numbers, not {value!r}"
+        if ftype == "integer" and not MIN_INTEGER <= value <= MAX_INTEGER:
+            return f"{value!r} is too large for this field"
     elif ftype == "duration":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return "durations are compared in seconds: give a number"
+        if abs(value) >= dt.timedelta.max.total_seconds():
+            return f"{value!r} seconds is longer than a duration can be"
     elif ftype == "boolean":
         if not isinstance(value, bool):
             return f"this field is true/false, not {value!r}"
@@ -203,7 +233,9 @@ class _PlanChecker:
             self.add("from", exc.message, exc.suggestions)
             return self.problems
         self.check_complexity()
+        self.check_text()
         self.check_condition(plan.where, source, "where")
+        self.check_in_values()
         self.check_select(source)
         self.check_group_by(source)
         agg_names = self.check_aggregates(source)
@@ -216,7 +248,36 @@ class _PlanChecker:
                 f"limit {plan.limit} is above the maximum of {self.cfg['MAX_LIMIT']}",
                 kind="limit",
             )
+        if plan.offset is not None and plan.offset > MAX_OFFSET:
+            self.add(
+                "offset", f"offset {plan.offset} is above the maximum of {MAX_OFFSET}", kind="limit"
+            )
         return self.problems
+
+    def check_text(self) -> None:
+        """Text that cannot be encoded (lone surrogates from JSON or ``\\ud800`` escapes in
+        the DSL) would fail in the database driver instead of here."""
+        for where, text in _strings(self.plan.model_dump(mode="python")):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                self.add(where, "text values must be valid Unicode (no lone surrogates)")
+                return
+
+    def check_in_values(self) -> None:
+        """Each list is bounded by MAX_IN_VALUES, and so is their sum over the plan: case-
+        insensitive lists compile to one OR per value, and SQLite refuses expressions more
+        than 1,000 levels deep (two lists of 500 already)."""
+        total = sum(
+            len(cond.values) for cond in _all_conditions(self.plan) if isinstance(cond, p.InList)
+        )
+        limit = self.cfg["MAX_IN_VALUES"]
+        if total > limit and not any(pr.kind == "too_complex" for pr in self.problems):
+            self.add(
+                "where",
+                f"{total} values in lists in all; the limit is {limit}",
+                kind="too_complex",
+            )
 
     def check_complexity(self) -> None:
         plan, cfg = self.plan, self.cfg
@@ -428,6 +489,8 @@ class _PlanChecker:
 
     def check_aggregates(self, source: ModelInfo) -> list[str]:
         defined: list[str] = []
+        # formula name -> (depth, terms) with the formulas it uses inlined
+        formula_sizes: dict[str, tuple[int, int]] = {}
         for i, item in enumerate(self.plan.aggregates):
             where = f"aggregate[{i}] ({item.name})"
             if isinstance(item, p.Aggregate):
@@ -459,6 +522,16 @@ class _PlanChecker:
                             f"{ref!r} is not an aggregate defined before {item.name!r}",
                             closest(ref, defined),
                         )
+                depth, terms = _formula_size(item.expr, formula_sizes)
+                formula_sizes[item.name] = (depth, terms)
+                if depth > MAX_FORMULA_DEPTH or terms > MAX_FORMULA_TERMS:
+                    self.add(
+                        where,
+                        f"the formula is too large ({terms} terms, {depth} deep, with the "
+                        f"formulas it uses written out); the limits are {MAX_FORMULA_TERMS} "
+                        f"terms and {MAX_FORMULA_DEPTH} levels",
+                        kind="too_complex",
+                    )
             defined.append(item.name)
         return defined
 
@@ -547,6 +620,45 @@ class _PlanChecker:
                     f"sort by one of the output columns: {', '.join(outputs)}",
                     closest(key.key, outputs),
                 )
+
+
+def _formula_size(expr: p.Expr, formulas: dict[str, tuple[int, int]]) -> tuple[int, int]:
+    """(depth, number of leaves) of ``expr`` once the formulas it names are inlined, as the
+    compiler does; a reference to an aggregate is one leaf."""
+    if isinstance(expr, p.AggregateRef):
+        return formulas.get(expr.name, (1, 1))
+    if isinstance(expr, p.Number):
+        return 1, 1
+    left_depth, left_terms = _formula_size(expr.left, formulas)
+    right_depth, right_terms = _formula_size(expr.right, formulas)
+    return 1 + max(left_depth, right_depth), left_terms + right_terms
+
+
+def _all_conditions(plan: p.QueryPlan) -> Iterator[p.Condition]:
+    """Every condition node of a plan: where, having, aggregate filters and exists bodies."""
+    roots = [plan.where, plan.having] + [
+        a.filter for a in plan.aggregates if isinstance(a, p.Aggregate)
+    ]
+    stack = [c for c in roots if c is not None]
+    while stack:
+        cond = stack.pop()
+        yield cond
+        if isinstance(cond, (p.And, p.Or)):
+            stack.extend(cond.conditions)
+        elif isinstance(cond, (p.Not, p.Exists)) and cond.condition is not None:
+            stack.append(cond.condition)
+
+
+def _strings(data: Any, where: str = "") -> Iterator[tuple[str, str]]:
+    """(place, text) for every string in a plan dumped to Python data."""
+    if isinstance(data, str):
+        yield where, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, f"{where}.{key}" if where else str(key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _strings(value, f"{where}[{i}]")
 
 
 def _refs(expr: p.Expr) -> Iterator[str]:

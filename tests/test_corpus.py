@@ -104,6 +104,7 @@ def conditions(node: Any) -> Iterator[p.Condition]:
         if isinstance(item, CONDITION_TYPES):
             yield item
 
+
 #: Every construct of DSL v1 that the corpus must show at least once.
 REQUIRED_FEATURES = frozenset(
     {f"compare {op}" for op in ("=", "!=", "<", "<=", ">", ">=")}

@@ -21,15 +21,19 @@ from django.db.models import (
     FloatField,
     Max,
     Min,
-    OuterRef,
     Subquery,
     Sum,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce, NullIf
+from django.db.models.functions import Cast, Coalesce, NullIf, Round
 
 from djai_dsl import plan as p
-from djai_dsl.compiler.conditions import CompileContext, ConditionCompiler, reverse_lookup
+from djai_dsl.compiler.conditions import (
+    CompileContext,
+    ConditionCompiler,
+    related_rows,
+    reverse_lookup,
+)
 from djai_dsl.errors import PlanInvalid
 from djai_dsl.manifest.types import ModelInfo, ResolvedPath
 
@@ -91,9 +95,11 @@ class AggregateCompiler:
             if ftype == "duration":
                 return AggregateExpr(Avg(orm, filter=condition), "duration")
             return AggregateExpr(Avg(orm, filter=condition, output_field=FloatField()), "float")
-        return AggregateExpr(
-            _FUNCS[agg.func](orm, filter=condition), ftype, decimal_scale(resolved)
-        )
+        scale = decimal_scale(resolved)
+        expression = _FUNCS[agg.func](orm, filter=condition)
+        if agg.func == "sum":
+            expression = _exact_sum(expression, scale)
+        return AggregateExpr(expression, ftype, scale)
 
     def to_many(self, agg: p.Aggregate, resolved: ResolvedPath) -> AggregateExpr:
         """Per source row, aggregate the related rows in a correlated subquery; then
@@ -104,7 +110,7 @@ class AggregateCompiler:
         rest = resolved.orm_path.split("__")[len(head) :]
         inner_orm = "__".join(rest) if rest else "pk"
 
-        rows = inner_model.base_queryset().filter(**{back: OuterRef("pk")})
+        rows = related_rows(self.ctx.manifest, head)
         if agg.filter is not None:
             rerooted = reroot(agg.filter, self.source, head, self.ctx)
             rows = rows.filter(self.conditions.compile(rerooted, inner_model))
@@ -121,7 +127,7 @@ class AggregateCompiler:
             )
         scale = decimal_scale(resolved)
         if agg.func == "sum":
-            return AggregateExpr(Sum(per_row(Sum(inner_orm))), ftype, scale)
+            return AggregateExpr(_exact_sum(Sum(per_row(Sum(inner_orm))), scale), ftype, scale)
         if agg.func == "min":
             return AggregateExpr(Min(per_row(Min(inner_orm))), ftype, scale)
         if agg.func == "max":
@@ -148,6 +154,13 @@ class AggregateCompiler:
             return left * right
         # Division by zero gives NULL on every backend instead of an error on PostgreSQL.
         return left / NullIf(right, Value(0.0))
+
+
+def _exact_sum(expression: Any, scale: int | None) -> Any:
+    """Round a sum of decimals to the field's scale. PostgreSQL and MariaDB sum decimals
+    exactly, so this changes nothing there; SQLite sums them as floats, and two equal sums
+    (43.62 and 43.619999999999997) would otherwise compare unequal and sort apart."""
+    return expression if scale is None else Round(expression, scale)
 
 
 def reroot(

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from djai_dsl import plan as p
 from djai_dsl.compiler.windows import ResolvedWindow, resolve_window
 from djai_dsl.errors import PlanInvalid
-from djai_dsl.manifest.types import TEXT_TYPES, Manifest, ModelInfo, ResolvedPath
+from djai_dsl.manifest.types import TEXT_TYPES, Manifest, ModelInfo, RelationInfo, ResolvedPath
 
 _OPS = {"=": "exact", "<": "lt", "<=": "lte", ">": "gt", ">=": "gte"}
 _TEXT_OPS = {"contains": "icontains", "starts_with": "istartswith", "ends_with": "iendswith"}
@@ -41,6 +41,9 @@ class CompileContext:
     def window(self, path: str, window: p.Window, as_dates: bool) -> ResolvedWindow:
         try:
             resolved = resolve_window(window, now=self.now, tz=self.tz, as_dates=as_dates)
+            for bound in (resolved.start, resolved.end):
+                if isinstance(bound, dt.datetime):
+                    bound.astimezone(dt.timezone.utc)  # what the driver will do
         except (ValueError, OverflowError):
             raise PlanInvalid(f"the time window on {path} is out of the calendar's range") from None
         self.windows.append((path, window, resolved))
@@ -50,6 +53,21 @@ class CompileContext:
 def reverse_lookup(hops: tuple[Any, ...]) -> str:
     """The ORM path from the model at the end of ``hops`` back to where they started."""
     return "__".join(h.reverse_name for h in reversed(hops))
+
+
+def related_rows(manifest: Manifest, head: tuple[RelationInfo, ...]) -> QuerySet[Any]:
+    """The rows at the end of ``head`` that belong to the outer row (correlated on its pk),
+    for a subquery. The row scope of the target model applies, and so does the scope of
+    every model ``head`` passes through: a row reached only through an out-of-scope row
+    (an item of another tenant's order) is out of scope too. One ``filter()`` call, so a
+    multi-valued hop is the same join for the correlation and for its scope."""
+    lookups: dict[str, Any] = {reverse_lookup(head): OuterRef("pk")}
+    for i, hop in enumerate(head[:-1]):
+        middle = manifest.models[hop.target]
+        if middle.scope is not None:
+            back_to_middle = reverse_lookup(head[i + 1 :])
+            lookups[f"{back_to_middle}__in"] = middle.base_queryset().values("pk")
+    return manifest.models[head[-1].target].base_queryset().filter(**lookups)
 
 
 def split_to_many(resolved: ResolvedPath) -> tuple[tuple[Any, ...], str]:
@@ -95,9 +113,7 @@ class ConditionCompiler:
 
     def c_exists(self, cond: p.Exists, model: ModelInfo) -> Q:
         resolved = self.ctx.resolve(model, cond.relation)
-        sub = resolved.target.base_queryset().filter(
-            **{reverse_lookup(resolved.hops): OuterRef("pk")}
-        )
+        sub = related_rows(self.ctx.manifest, resolved.hops)
         if cond.condition is not None:
             sub = sub.filter(self.compile(cond.condition, resolved.target))
         exists = Exists(sub.values("pk"))
@@ -116,11 +132,7 @@ class ConditionCompiler:
             raise PlanInvalid(f"{path!r} is a to-many relation: use exists({path}) instead")
         inner_model = self.ctx.manifest.models[head[-1].target]
         inner = self.ctx.resolve(inner_model, inner_path)  # to-one hops only from here
-        sub = (
-            inner_model.base_queryset()
-            .filter(**{reverse_lookup(head): OuterRef("pk")})
-            .filter(build(inner, inner.orm_path))
-        )
+        sub = related_rows(self.ctx.manifest, head).filter(build(inner, inner.orm_path))
         return Q(Exists(sub.values("pk")))
 
     def c_compare(self, cond: p.Compare, model: ModelInfo) -> Q:
@@ -191,7 +203,7 @@ class ConditionCompiler:
 
     def _midnight(self, value: str) -> dt.datetime:
         day = dt.date.fromisoformat(value)
-        return dt.datetime(day.year, day.month, day.day, tzinfo=self.ctx.tz)
+        return _storable(dt.datetime(day.year, day.month, day.day, tzinfo=self.ctx.tz))
 
     def _datetime_vs_day(self, orm: str, op: str, value: str) -> Q:
         """A date given for a date-time field means that whole day in the client's zone."""
@@ -217,14 +229,30 @@ class ConditionCompiler:
             if _is_date_only(text):
                 return self._midnight(text)
             moment = dt.datetime.fromisoformat(text)
-            return moment if moment.tzinfo else moment.replace(tzinfo=self.ctx.tz)
+            return _storable(moment if moment.tzinfo else moment.replace(tzinfo=self.ctx.tz))
         if t == "time":
             return dt.time.fromisoformat(str(value))
         if t == "duration":
-            return dt.timedelta(seconds=float(value))
+            try:
+                return dt.timedelta(seconds=float(value))
+            except OverflowError:
+                raise PlanInvalid(f"{value!r} seconds is longer than a duration can be") from None
         if t == "uuid":
             return uuid.UUID(str(value))
         return value
+
+
+def _storable(moment: dt.datetime) -> dt.datetime:
+    """``moment`` unchanged, or PlanInvalid when it has no UTC equivalent within years
+    1-9999 (0001-01-01 00:30 in Berlin): the driver converts it to UTC and would fail with
+    an OverflowError while the query runs."""
+    try:
+        moment.astimezone(dt.timezone.utc)
+    except OverflowError:
+        raise PlanInvalid(
+            f"{moment.isoformat()} is outside the range of dates the database can store"
+        ) from None
+    return moment
 
 
 def _is_date_only(value: Any) -> bool:

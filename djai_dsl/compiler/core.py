@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import F, Q, QuerySet
-from django.db.models.functions import Trunc
+from django.db.models.functions import Cast, Trunc
 
 from djai_dsl import plan as p
 from djai_dsl.compiler.aggregates import AggregateCompiler, AggregateExpr, decimal_scale
@@ -196,6 +196,12 @@ def _bucket(resolved: ResolvedPath, unit: str, tz: ZoneInfo) -> tuple[Any, str]:
         return Trunc(orm, unit, output_field=DateField()), "date"
     if unit == "hour":
         return Trunc(orm, unit, output_field=DateTimeField(), tzinfo=tz), "datetime"
+    if unit == "week":
+        # Django's MySQL/MariaDB date truncation to a week is DATE_SUB(x, INTERVAL
+        # WEEKDAY(x) DAY), which keeps the time of day of a date-time (one bucket per row).
+        # Truncate as a wall-clock date-time of the zone instead, then take its date.
+        week = Trunc(orm, unit, output_field=DateTimeField(), tzinfo=tz)
+        return Cast(week, DateField()), "date"
     # Day and longer buckets are calendar dates in the client's zone.
     return Trunc(orm, unit, output_field=DateField(), tzinfo=tz), "date"
 

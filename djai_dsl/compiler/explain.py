@@ -140,10 +140,8 @@ class Explainer:
             return text
         unit = window.unit if window.count == 1 else f"{window.count} {window.unit}s"
         # "in this month" but "in the last 30 days" / "in the previous quarter".
-        if window.anchor == "this":
-            words = f"this {window.unit}"
-        else:
-            words = f"the {window.anchor} {unit}"
+        this = window.anchor == "this"
+        words = f"this {window.unit}" if this else f"the {window.anchor} {unit}"
         text = f"{name} is in {words}"
         if resolved is not None:
             note = _TODAY[window.anchor].format(unit=window.unit)

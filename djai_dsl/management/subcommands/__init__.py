@@ -16,6 +16,10 @@ SUBCOMMANDS: dict[str, str] = {
     "manifest": "djai_dsl.management.subcommands.manifest.ManifestSubcommand",
     "query": "djai_dsl.management.subcommands.query.QuerySubcommand",
     "explain": "djai_dsl.management.subcommands.query.ExplainSubcommand",
+    "prompt": "djai_dsl.management.subcommands.prompt.PromptSubcommand",
+    "run-plan": "djai_dsl.management.subcommands.run_plan.RunPlanSubcommand",
+    "ask": "djai_dsl.management.subcommands.ask.AskSubcommand",
+    "stats": "djai_dsl.management.subcommands.stats.StatsSubcommand",
 }
 
 
