@@ -8,6 +8,7 @@
 #   make lint            ruff check + ruff format --check
 #   make demo            migrate, seed and start the demo on http://127.0.0.1:8000/admin/
 #   make bench           compiler speed benchmark
+#   make eval            offline planner on the benchmark question sets (temporary demo DB)
 #   make release-check   build sdist + wheel, twine check, inspect their contents
 #   make clean-host      install the wheel into fresh venvs (Django 4.2 and 6) and use it
 #                        from a new `django-admin startproject` project (nox, see noxfile.py)
@@ -26,7 +27,7 @@ PYTEST_ARGS ?=
 DJAI_DEMO_PASSWORD ?= admin
 export DJAI_DEMO_PASSWORD
 
-.PHONY: venv test test-postgres test-mariadb test-all lint demo bench release-check clean-host
+.PHONY: venv test test-postgres test-mariadb test-all lint demo bench eval release-check clean-host
 
 venv: $(STAMP)
 
@@ -68,6 +69,9 @@ demo: venv
 
 bench: venv
 	$(BIN)/python benchmarks/compile.py
+
+eval: venv
+	$(BIN)/python benchmarks/eval_sets.py --planner offline
 
 release-check: venv
 	rm -rf dist

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from djai_dsl.admin_mixins import link_assistant_from_index
 from djai_dsl.models import Chat, ChatEvent, Message, QueryLog
 
 
@@ -108,3 +109,7 @@ class ChatEventAdmin(ReadOnlyAdmin):
     list_filter = ("type",)
     search_fields = ("trace_id", "chat__title")
     list_select_related = ("chat", "actor")
+
+
+# The chat page, linked from the admin index (djai_dsl/admin_mixins.py says how and why).
+link_assistant_from_index(admin.site)

@@ -16,7 +16,7 @@ djai.W002  ``DJAI`` (or ``DJAI["LLM"]``) has a key djai does not know: a typo?
 Checks that read settings stay quiet when ``DJAI`` itself is malformed (E004 says so once),
 rather than crash the whole check run. W001 asks the database, so it is tagged
 ``database`` and runs only when Django passes database aliases (``check --database``,
-``migrate``).
+``migrate``). All carry the tag ``djai`` as well.
 """
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ from django.utils.module_loading import import_string
 
 from djai_dsl.conf import DEFAULTS, get_config
 
+#: Every djai check has this tag too: ``manage.py check --tag djai`` runs only djai's.
+TAG = "djai"
+
 
 def _config() -> dict[str, Any] | None:
     """The merged settings, or None when ``DJAI`` is not a dict (E004 reports that)."""
@@ -45,7 +48,7 @@ def _config() -> dict[str, Any] | None:
     return get_config()
 
 
-@register(Tags.database, Tags.compatibility)
+@register(Tags.database, Tags.compatibility, TAG)
 def check_database_alias(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     cfg = _config()
     if cfg is None:
@@ -62,13 +65,13 @@ def check_database_alias(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
     return []
 
 
-@register(Tags.compatibility)
+@register(Tags.compatibility, TAG)
 def check_limits(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """E002 for every integer setting (top-level and in ``LLM``), by the rules below."""
     cfg = _config()
     if cfg is None:
         return []
-    errors = [
+    errors: list[CheckMessage] = [
         Error(message, id=rule.id)
         for key, value, rule in _rule_values(cfg)
         if rule.id == "djai.E002" and (message := rule.problem(key, value))
@@ -80,13 +83,16 @@ def check_limits(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     return errors
 
 
-@register(Tags.models)
+@register(Tags.models, TAG)
 def check_registry(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Read the whole registry once, so that its mistakes (a segment that does not parse, a
     misspelt hidden field) stop ``runserver``/``migrate`` instead of failing on the first
     question."""
-    if _config() is None:
-        return []
+    cfg = _config()
+    if cfg is None or not all(
+        STRINGS.accepts(cfg[k]) for k in ("SECRET_FIELD_PATTERNS", "EXCLUDED_APPS")
+    ):
+        return []  # E004 / E005 say why; reading the registry with them would crash
     from djai_dsl.manifest.builder import registry_errors
 
     return [Error(exc.message, hint=exc.hint or None, id="djai.E003") for exc in registry_errors()]
@@ -194,6 +200,8 @@ RULES: dict[str, Rule] = {
     "CLOCK": CALLABLE_PATH,
     "LOG_REDACT_PATTERNS": REGEXES,
     "METRICS_WINDOW_HOURS": POSITIVE_INT,
+    "PREVIEW_BEFORE_RUN": BOOLEAN,
+    "EXPORT_MAX_ROWS": POSITIVE_INT,
 }
 
 #: ``DJAI["LLM"]`` key -> rule. Every key of DEFAULTS["LLM"] has one.
@@ -225,7 +233,7 @@ def _rule_values(cfg: Mapping[str, Any]) -> list[tuple[str, Any, Rule]]:
     return found
 
 
-@register(Tags.compatibility)
+@register(Tags.compatibility, TAG)
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """E004 for a ``DJAI`` that is not a dict, E005 for values of the wrong type, W002 for
     keys djai does not know (a misspelt key would otherwise be ignored in silence)."""
@@ -279,7 +287,7 @@ def _unknown_keys(user: Mapping[str, Any], known: Mapping[str, Any], where: str)
 # --------------------------------------------------------------------- planners
 
 
-@register(Tags.compatibility)
+@register(Tags.compatibility, TAG)
 def check_planner(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """E006 for a planner that cannot be loaded, E007/E008 for a built-in planner whose
     settings cannot work. Built-in planners are not imported here (the LLM one pulls in
@@ -328,7 +336,7 @@ def check_planner(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
 
 
 def _llm_problems(llm: Mapping[str, Any]) -> list[CheckMessage]:
-    problems = []
+    problems: list[CheckMessage] = []
     if not llm.get("MODEL"):
         problems.append(
             Error(
@@ -359,7 +367,7 @@ def _llm_problems(llm: Mapping[str, Any]) -> list[CheckMessage]:
 # --------------------------------------------------------------------- the database role
 
 
-@register(Tags.database)
+@register(Tags.database, TAG)
 def check_database_role(
     app_configs: Any = None, databases: Any = None, **kwargs: Any
 ) -> list[CheckMessage]:

@@ -126,6 +126,16 @@ DEFAULTS: dict[str, Any] = {
     ],
     # Period the rates and latency quantiles of /metrics and `djai stats` are computed over.
     "METRICS_WINDOW_HOURS": 24,
+    # Dotted path to a callable that rewrites the conversation summary after an answer, with
+    # the arguments of djai_dsl.chat.context.update_summary (e.g. one that asks an LLM);
+    # None keeps the deterministic summary. A failing summarizer falls back to it.
+    "SUMMARIZER": None,
+    # --- the admin chat page (djai_dsl/pages.py) and API extras it uses
+    # Stop every data question at a preview of its plan (DSL text, explanation, resolved
+    # dates) with Run and Edit, instead of running it at once (GET api/capabilities says so).
+    "PREVIEW_BEFORE_RUN": False,
+    # Rows a CSV export of one answer holds at most (api/.../export.csv stops there).
+    "EXPORT_MAX_ROWS": 100_000,
 }
 
 

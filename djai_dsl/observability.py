@@ -202,8 +202,8 @@ STATS_ROW_CAP = 50_000  # the newest rows of the window; quantiles of more add n
 def compute_stats(window_hours: float | None = None, now: dt.datetime | None = None) -> Stats:
     """The SLO numbers of the plan (§8) from the QueryLog of the last ``window_hours``.
 
-    - first_pass_success_rate: of the chat messages that were planned (answered or failed),
-      the share answered without a re-ask of the planner.
+    - first_pass_success_rate: of the chat messages that were answered or failed after the
+      planner was asked, the share answered without a re-ask of the planner.
     - clarification_rate / out_of_scope_rate: share of chat messages with that outcome.
     - error_rate: share of all logged requests that ended in an error; also per error code.
     - latency p50/p95 per stage (router, planner, execution) and end to end.
@@ -217,13 +217,18 @@ def compute_stats(window_hours: float | None = None, now: dt.datetime | None = N
     rows = list(
         QueryLog.objects.filter(created_at__gte=since)
         .order_by("-created_at")
-        .values("kind", "route", "retry_count", "error_code", *LATENCY_COLUMNS)[:STATS_ROW_CAP]
+        .values("kind", "route", "planner", "retry_count", "error_code", *LATENCY_COLUMNS)[
+            :STATS_ROW_CAP
+        ]
     )
     messages = [r for r in rows if r["kind"] == QueryLog.Kind.MESSAGE]
     by_route: dict[str, int] = {}
     for r in messages:
         by_route[r["route"]] = by_route.get(r["route"], 0) + 1
-    planned = [r for r in messages if r["route"] in ("answer", "error")]
+    # Errors count against the planner only when it was asked (not for a bad request body).
+    planned = [
+        r for r in messages if r["route"] == "answer" or (r["route"] == "error" and r["planner"])
+    ]
     first_pass = [r for r in planned if r["route"] == "answer" and r["retry_count"] == 0]
     errors: dict[str, int] = {}
     for r in rows:
@@ -259,6 +264,21 @@ def compute_stats(window_hours: float | None = None, now: dt.datetime | None = N
 
 class QueryLogCollector(Collector):
     """Prometheus gauges computed from the QueryLog window at scrape time."""
+
+    NAMES = (
+        "djai_first_pass_success_rate",
+        "djai_clarification_rate",
+        "djai_out_of_scope_rate",
+        "djai_error_rate",
+        "djai_error_rate_by_code",
+        "djai_latency_ms",
+        "djai_window_requests",
+    )
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        """The metric names, without reading the database (registration calls this)."""
+        for name in self.NAMES:
+            yield GaugeMetricFamily(name, name)
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from django.db import DatabaseError

@@ -14,7 +14,8 @@ djai checkout is importable. It:
 4. ``manage.py djai manifest``, ``query`` and ``explain`` and compares the answers with
    numbers computed here from the seed data;
 5. when the wheel has them: a question through ``manage.py djai ask`` and through the API
-   with Django's test client, both on the offline planner.
+   with Django's test client, both on the offline planner; the admin chat page renders and
+   ``collectstatic`` finds djai's static files.
 
 Parts 2 to 5 follow what docs/quickstart.md tells a host project to do.
 """
@@ -104,6 +105,16 @@ for title, author, genre, published, price, pages in {BOOKS!r}:
         internal_note="not for djai",
     )
 print(Author.objects.count(), "authors,", Book.objects.count(), "books")
+
+# The analyst who asks: staff, may use the assistant, may view the library's models only.
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+
+analyst = get_user_model().objects.create_user("analyst", password="unused", is_staff=True)
+analyst.user_permissions.add(
+    Permission.objects.get(content_type__app_label="djai_dsl", codename="use_assistant"),
+    *Permission.objects.filter(content_type__app_label="library", codename__startswith="view_"),
+)
 """
 
 SETTINGS_TAIL = """
@@ -111,6 +122,7 @@ SETTINGS_TAIL = """
 # --- added by djai's clean-host check, as docs/quickstart.md says
 INSTALLED_APPS += ["djai_dsl", "library"]
 DJAI = {"PLANNER": "offline", "DATABASE_ALIAS": "default", "STATEMENT_TIMEOUT_MS": 5000}
+STATIC_ROOT = BASE_DIR / "staticfiles"
 """
 
 URLS_TAIL = """
@@ -149,14 +161,15 @@ def run(*args: str, cwd: Path) -> str:
     return proc.stdout
 
 
-def abridged(output: str, lines: int = 30) -> str:
-    """The output, cut to its first ``lines`` lines: enough to see what went wrong."""
-    kept = output.rstrip().splitlines()
-    if not kept:
+def abridged(output: str, head: int = 12, tail: int = 18) -> str:
+    """The output without its middle when long: the start says what ran, the end (a
+    traceback's last lines) what went wrong."""
+    lines = output.rstrip().splitlines()
+    if not lines:
         return "(no output)"
-    if len(kept) > lines:
-        kept = [*kept[:lines], f"... ({len(kept) - lines} more lines)"]
-    return "\n".join(kept)
+    if len(lines) > head + tail:
+        lines = [*lines[:head], f"... ({len(lines) - head - tail} lines)", *lines[-tail:]]
+    return "\n".join(lines)
 
 
 def host_env() -> dict[str, str]:
@@ -198,6 +211,7 @@ def check_installation(workdir: Path) -> dict[str, bool]:
     features = {
         "api": (package / "api" / "urls.py").is_file(),
         "ask": "ask" in SUBCOMMANDS,
+        "static": (package / "static").is_dir(),
     }
     print("optional parts:", ", ".join(f"{k}={'yes' if v else 'no'}" for k, v in features.items()))
     return features
@@ -220,12 +234,16 @@ def create_project(workdir: Path, features: dict[str, bool]) -> Path:
     return project
 
 
-def migrate_and_seed(project: Path) -> None:
+def migrate_and_seed(project: Path, features: dict[str, bool]) -> None:
     manage(project, "makemigrations", "library")
     # The package's migrations must describe its models on this Django version too.
     manage(project, "makemigrations", "djai_dsl", "--check", "--dry-run")
     manage(project, "migrate", "--no-input")
     manage(project, "check", "--database", "default", "--fail-level", "WARNING")
+    if features["static"]:
+        manage(project, "collectstatic", "--no-input")
+        collected = project / "staticfiles" / "djai_dsl"
+        expect(collected.is_dir() and any(collected.rglob("*.js")), "djai's static files")
     manage(project, "shell", "-c", SEED)
 
 
@@ -302,7 +320,7 @@ def check_explain(project: Path) -> None:
 
 
 def check_ask(project: Path) -> None:
-    output = manage(project, "djai", "ask", "how many books are there?")
+    output = manage(project, "djai", "ask", "how many books are there?", "--user", "analyst")
     expect(str(len(BOOKS)) in output, f"`djai ask` did not answer {len(BOOKS)}")
 
 
@@ -310,22 +328,18 @@ API_CHECK = """
 import json
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.test import Client
 from django.test.utils import setup_test_environment
 from django.urls import reverse
 
 setup_test_environment()  # lets the test client's host name through ALLOWED_HOSTS
-user = get_user_model().objects.create_user("analyst", password="unused", is_staff=True)
-user.user_permissions.add(
-    Permission.objects.get(content_type__app_label="djai_dsl", codename="use_assistant"),
-    *Permission.objects.filter(content_type__app_label="library", codename__startswith="view_"),
-)
 client = Client()
-client.force_login(user)
+client.force_login(get_user_model().objects.get(username="analyst"))
+created = client.post(reverse("djai:chats"), data={}, content_type="application/json")
+assert created.status_code == 201, (created.status_code, created.content[:500])
 response = client.post(
-    reverse("djai:api-messages"),
-    data=json.dumps({"content": "how many books are there?"}),
+    reverse("djai:message", args=[created.json()["id"]]),
+    data={"content": "how many books are there?", "client_context": {"timezone": "Europe/Lisbon"}},
     content_type="application/json",
 )
 body = response.json()
@@ -334,6 +348,9 @@ assert response.status_code == 200, response.status_code
 assert body["type"] == "answer", body["type"]
 assert body["data"]["result"]["rows"] == [[EXPECTED]], body["data"]["result"]
 print("API answered through the offline planner")
+page = client.get(reverse("djai:assistant"))
+assert page.status_code == 200, page.status_code
+print("the admin chat page renders")
 """
 
 
@@ -350,7 +367,7 @@ def main() -> int:
         step("startproject + app")
         project = create_project(workdir, features)
         step("migrate, check, seed")
-        migrate_and_seed(project)
+        migrate_and_seed(project, features)
         step("djai manifest")
         check_manifest(project)
         step("djai query")

@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from djai_dsl.admin_mixins import AskAboutMixin
+
 from .models import (
     Album,
     Artist,
@@ -18,13 +20,13 @@ from .models import (
 
 
 @admin.register(Artist)
-class ArtistAdmin(admin.ModelAdmin):
+class ArtistAdmin(AskAboutMixin, admin.ModelAdmin):
     list_display = ("name",)
     search_fields = ("name",)
 
 
 @admin.register(Album)
-class AlbumAdmin(admin.ModelAdmin):
+class AlbumAdmin(AskAboutMixin, admin.ModelAdmin):
     list_display = ("title", "artist")
     search_fields = ("title", "artist__name")
     raw_id_fields = ("artist",)
@@ -32,18 +34,18 @@ class AlbumAdmin(admin.ModelAdmin):
 
 
 @admin.register(Genre)
-class GenreAdmin(admin.ModelAdmin):
+class GenreAdmin(AskAboutMixin, admin.ModelAdmin):
     list_display = ("name",)
     search_fields = ("name",)
 
 
 @admin.register(MediaType)
-class MediaTypeAdmin(admin.ModelAdmin):
+class MediaTypeAdmin(AskAboutMixin, admin.ModelAdmin):
     list_display = ("name",)
 
 
 @admin.register(Track)
-class TrackAdmin(admin.ModelAdmin):
+class TrackAdmin(AskAboutMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "album",
@@ -66,14 +68,14 @@ class PlaylistTrackInline(admin.TabularInline):
 
 
 @admin.register(Playlist)
-class PlaylistAdmin(admin.ModelAdmin):
+class PlaylistAdmin(AskAboutMixin, admin.ModelAdmin):
     list_display = ("name",)
     search_fields = ("name",)
     inlines = (PlaylistTrackInline,)
 
 
 @admin.register(PlaylistTrack)
-class PlaylistTrackAdmin(admin.ModelAdmin):
+class PlaylistTrackAdmin(AskAboutMixin, admin.ModelAdmin):
     list_display = ("id", "playlist", "track")
     list_filter = ("playlist",)
     raw_id_fields = ("playlist", "track")
@@ -81,7 +83,7 @@ class PlaylistTrackAdmin(admin.ModelAdmin):
 
 
 @admin.register(Employee)
-class EmployeeAdmin(admin.ModelAdmin):
+class EmployeeAdmin(AskAboutMixin, admin.ModelAdmin):
     list_display = ("last_name", "first_name", "title", "reports_to", "city", "hire_date")
     list_filter = ("title", "city")
     search_fields = ("last_name", "first_name", "email")
@@ -90,7 +92,7 @@ class EmployeeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(AskAboutMixin, admin.ModelAdmin):
     list_display = ("last_name", "first_name", "company", "city", "country", "support_rep")
     list_filter = ("country", "support_rep")
     search_fields = ("last_name", "first_name", "company", "email", "city")
@@ -104,7 +106,7 @@ class InvoiceLineInline(admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(AskAboutMixin, admin.ModelAdmin):
     list_display = ("id", "customer", "invoice_date", "billing_city", "billing_country", "total")
     list_filter = ("billing_country",)
     search_fields = ("=id", "customer__last_name", "customer__company", "billing_city")
@@ -115,7 +117,7 @@ class InvoiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(InvoiceLine)
-class InvoiceLineAdmin(admin.ModelAdmin):
+class InvoiceLineAdmin(AskAboutMixin, admin.ModelAdmin):
     list_display = ("id", "invoice", "track", "unit_price", "quantity")
     search_fields = ("=invoice__id", "track__name")
     raw_id_fields = ("invoice", "track")

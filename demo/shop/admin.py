@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from djai_dsl.admin_mixins import AskAboutMixin
+
 from .models import (
     Category,
     Customer,
@@ -15,7 +17,7 @@ from .models import (
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(AskAboutMixin, admin.ModelAdmin):
     list_display = ("name", "email", "country", "city", "tier", "is_active", "signed_up_at")
     list_filter = ("tier", "is_active", "country")
     search_fields = ("name", "email", "city")
@@ -25,7 +27,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AskAboutMixin, admin.ModelAdmin):
     list_display = ("name", "parent")
     list_filter = ("parent",)
     search_fields = ("name",)
@@ -33,7 +35,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(AskAboutMixin, admin.ModelAdmin):
     list_display = ("name", "sku", "category", "price", "is_active", "created_at")
     list_filter = ("is_active", "category")
     search_fields = ("name", "sku")
@@ -58,7 +60,7 @@ class RefundInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(AskAboutMixin, admin.ModelAdmin):
     list_display = ("id", "customer", "status", "total", "shipping_country", "created_at")
     list_filter = ("status", "shipping_country")
     search_fields = ("=id", "customer__name", "customer__email")
@@ -69,7 +71,7 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrderItem)
-class OrderItemAdmin(admin.ModelAdmin):
+class OrderItemAdmin(AskAboutMixin, admin.ModelAdmin):
     list_display = ("id", "order", "product", "quantity", "unit_price", "line_total")
     search_fields = ("=order__id", "product__name", "product__sku")
     raw_id_fields = ("order", "product")
@@ -77,7 +79,7 @@ class OrderItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(AskAboutMixin, admin.ModelAdmin):
     list_display = ("id", "order", "amount", "method", "status", "paid_at")
     list_filter = ("method", "status")
     search_fields = ("=order__id",)
@@ -86,7 +88,7 @@ class PaymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(admin.ModelAdmin):
+class RefundAdmin(AskAboutMixin, admin.ModelAdmin):
     list_display = ("id", "order", "amount", "reason", "created_at")
     list_filter = ("reason",)
     search_fields = ("=order__id",)
@@ -95,7 +97,7 @@ class RefundAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupportTicket)
-class SupportTicketAdmin(admin.ModelAdmin):
+class SupportTicketAdmin(AskAboutMixin, admin.ModelAdmin):
     list_display = ("id", "subject", "customer", "status", "priority", "assignee", "created_at")
     list_filter = ("status", "priority", "assignee")
     search_fields = ("subject", "customer__name", "customer__email")

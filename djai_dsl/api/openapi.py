@@ -79,10 +79,15 @@ CSRF = (
 
 
 def _paths() -> dict[str, Any]:
+    # Imported here: these modules import views, which imports this one.
+    from djai_dsl.api import capabilities, export
+
     envelope_ok = _json(
         ENVELOPE, "answer, clarification or out_of_scope envelope (errors have other statuses)"
     )
     return {
+        **capabilities.openapi_paths(),
+        **export.openapi_paths(),
         "/api/chats": {
             "get": {
                 "summary": "List the user's chats, most recently active first",
@@ -214,8 +219,10 @@ def _paths() -> dict[str, Any]:
 
 @cache
 def _components() -> dict[str, Any]:
+    from djai_dsl.api.capabilities import CapabilitiesOut
+
     models = [(m, "validation") for m in INPUT_MODELS] + [
-        (m, "serialization") for m in OUTPUT_MODELS
+        (m, "serialization") for m in (*OUTPUT_MODELS, CapabilitiesOut)
     ]
     _keys, defs = models_json_schema(models, ref_template=REF)
     components = dict(defs.get("$defs", {}))

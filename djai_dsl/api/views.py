@@ -229,12 +229,16 @@ def chat_json(chat: Chat) -> dict[str, Any]:
 
 
 def message_json(message: Message) -> dict[str, Any]:
+    envelope = message.envelope
+    if isinstance(envelope, dict) and envelope.get("type") == "answer":
+        # Stored before the row had an id: give the answer its id as it was sent.
+        envelope = {**envelope, "data": {**envelope["data"], "message_id": message.pk}}
     return {
         "id": message.pk,
         "role": message.role,
         "kind": message.kind,
         "content": message.content,
-        "envelope": message.envelope,
+        "envelope": envelope,
         "plan": message.plan_dsl,
         "trace_id": message.trace_id,
         "created_at": message.created_at.isoformat(),
@@ -318,7 +322,7 @@ def page(request: HttpRequest, service: ChatService, chat_id: int, message_id: i
 
 @endpoint(("GET",))
 def openapi(request: HttpRequest, service: ChatService) -> HttpResponse:
-    prefix = request.path.rsplit("/openapi.json", 1)[0]
+    prefix = request.path.rsplit("/api/openapi.json", 1)[0]  # where the host mounted us
     return JsonResponse(openapi_document(server_url=prefix))
 
 

@@ -103,7 +103,8 @@ def answer(
 
 
 def answer_message(result: Result) -> str:
-    """ "orders: 42" for a single small row, else a row count (and whether more exist)."""
+    """The value itself for one small row ("orders: 42."), else a row count and whether
+    more rows exist."""
     if result.row_count == 1 and len(result.columns) <= INLINE_VALUES and result.page == 1:
         pairs = [
             f"{c.label or c.name}: {_say(v)}"

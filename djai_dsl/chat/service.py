@@ -207,7 +207,9 @@ class ChatService:
 
     def chat(self, chat_id: int) -> Chat:
         """The user's chat ``chat_id``; someone else's or a deleted one does not exist."""
-        chat = Chat.objects.owned_by(self.user).filter(pk=chat_id).first()
+        chat = None
+        if valid_id(chat_id):
+            chat = Chat.objects.owned_by(self.user).filter(pk=chat_id).first()
         if chat is None:
             raise ChatNotFound()
         return chat
@@ -307,7 +309,9 @@ class ChatService:
 
         def fail(turn: _Turn) -> None:
             if chat_id is not None:
-                chat = Chat.objects.owned_by(self.user).filter(pk=chat_id).first()
+                chat = None
+                if valid_id(chat_id):
+                    chat = Chat.objects.owned_by(self.user).filter(pk=chat_id).first()
                 if chat is not None:
                     turn.attach(chat)
             raise exc
@@ -470,11 +474,18 @@ class ChatService:
         turn.attach(self.chat(chat_id))
         self._check_rate_limit()
         message = (
-            Message.objects.filter(
-                chat=turn.chat, pk=message_id, role=Message.Role.ASSISTANT, kind=Message.Kind.ANSWER
+            None
+            if not valid_id(message_id)
+            else (
+                Message.objects.filter(
+                    chat=turn.chat,
+                    pk=message_id,
+                    role=Message.Role.ASSISTANT,
+                    kind=Message.Kind.ANSWER,
+                )
+                .exclude(plan_dsl="")
+                .first()
             )
-            .exclude(plan_dsl="")
-            .first()
         )
         if message is None or message.plan_now is None:
             raise MessageNotFound(hint="only answers that ran a query have pages")
@@ -847,14 +858,7 @@ class ChatService:
             fields.add("pending_clarification")
         answered = turn.message_kind == Message.Kind.ANSWER
         if answered:
-            chat.conversation_summary = update_summary(
-                chat.conversation_summary,
-                topic=turn.topic,
-                question=turn.question,
-                plan_dsl=turn.plan_dsl,
-                row_count=turn.row_count,
-                max_chars=int(self.config["SUMMARY_MAX_CHARS"]),
-            )
+            chat.conversation_summary = self._summarize(chat.conversation_summary, turn)
             chat.current_topic = turn.topic
             fields.update({"conversation_summary", "current_topic"})
             if not chat.title_source and turn.title_from:
@@ -863,6 +867,24 @@ class ChatService:
                 turn.events.append(Transition(ChatEvent.Type.CHAT_TITLED, {"title": chat.title}))
         if message is not None or fields:
             chat.save(update_fields=[*sorted(fields), "updated_at"])
+
+    def _summarize(self, summary: str, turn: _Turn) -> str:
+        """The summary after this answer: ``SUMMARIZER``'s, or the deterministic one."""
+        arguments: dict[str, Any] = {
+            "topic": turn.topic,
+            "question": turn.question,
+            "plan_dsl": turn.plan_dsl,
+            "row_count": turn.row_count,
+            "max_chars": int(self.config["SUMMARY_MAX_CHARS"]),
+        }
+        path = self.config["SUMMARIZER"]
+        if path:
+            try:
+                text = str(import_string(path)(summary, **arguments))
+                return text[: arguments["max_chars"]]
+            except Exception:  # a summary is never worth failing an answer for
+                logger.exception("DJAI['SUMMARIZER'] failed (trace %s)", self.trace_id)
+        return update_summary(summary, **arguments)
 
     def _event(self, chat: Chat, type_: str, data: dict[str, Any]) -> None:
         ChatEvent.objects.create(
@@ -929,6 +951,12 @@ class ChatService:
         if not self.config["SHOW_CODE"] or not self.user.has_perm(CODE_PERMISSION):
             return None
         return display_sql(compiled, self.executor.alias)
+
+
+def valid_id(value: int) -> bool:
+    """Whether ``value`` fits a BigAutoField (Django < 5 passes larger ones to the driver,
+    which fails instead of finding nothing)."""
+    return 0 < value < 2**63
 
 
 def examples_for(manifest: Manifest, candidates: list[str] | None = None, n: int = 3) -> list[str]:

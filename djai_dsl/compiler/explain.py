@@ -119,12 +119,15 @@ class Explainer:
         return f"{cond.name} ({self.condition(segment.condition, model)})"
 
     def c_exists(self, cond: p.Exists, model: ModelInfo) -> str:
-        name = self.path(model, cond.relation)
         try:
             target = self.manifest.resolve(model, cond.relation).target
         except PathError:
-            target = model
-        text = f"{'has no' if cond.negated else 'has at least one'} {name}"
+            return f"{'has no' if cond.negated else 'has'} {cond.relation}"
+        via = f" (via {self.path(model, cond.relation)})" if "." in cond.relation else ""
+        if cond.negated:
+            text = f"has no {target.verbose_name_plural}{via}"
+        else:
+            text = f"has at least one {target.verbose_name}{via}"
         if cond.condition is not None:
             text += f" where {self.condition(cond.condition, target)}"
         return text

@@ -77,9 +77,7 @@ def compare(gold: GoldAnswer, predicted: Table, tolerance: Tolerance | None = No
     candidates = _candidates(gold_rows, pred_rows, n_gold, n_pred, tol, exact=not ties)
     for j, cands in enumerate(candidates):
         if not cands:
-            return Comparison(
-                False, f"no column holds the values of {gold.table.columns[j]!r}"
-            )
+            return Comparison(False, f"no column holds the values of {gold.table.columns[j]!r}")
     for pairing in _pairings(candidates):
         projected = [[row[k] for k in pairing] for row in pred_rows]
         if gold.ordered:

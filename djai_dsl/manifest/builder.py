@@ -128,6 +128,7 @@ def build_manifest(user: Any = None, *, apps: Iterable[str] | None = None) -> Ma
     manifest = Manifest()
     for info in visible:
         manifest.models[info.label] = _view_for_user(info, labels, user)
+    _drop_unusable_definitions(manifest)
     return manifest
 
 
@@ -182,6 +183,24 @@ def _view_for_user(info: ModelInfo, labels: set[str], user: Any) -> ModelInfo:
         measures={n: replace(m) for n, m in info.measures.items()},
         scope=_bind_scope(registry.get_registration(info.model), user),
     )
+
+
+def _drop_unusable_definitions(manifest: Manifest) -> None:
+    """Remove segments and measures that name a field or relation this manifest does not
+    have (hidden, secret, or on a model the user cannot see). Shown to a planner, their
+    text would name what is hidden; used, they could only fail."""
+    from djai_dsl.plan import MeasureRef, QueryPlan, SegmentRef
+    from djai_dsl.validation import plan_problems
+
+    for info in manifest.models.values():
+        for name in list(info.segments):
+            plan = QueryPlan(source=info.label, where=SegmentRef(name=name))
+            if plan_problems(plan, manifest):
+                del info.segments[name]
+        for name in list(info.measures):
+            plan = QueryPlan(source=info.label, aggregates=[MeasureRef(name=name, measure=name)])
+            if plan_problems(plan, manifest):
+                del info.measures[name]
 
 
 def _bind_scope(

@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import httpx2
 import instructor
@@ -61,7 +61,7 @@ from djai_dsl.planners.prompt import build_messages
 
 __all__ = ["MODES", "LLMPlanner", "LLMSettings"]
 
-logger = logging.getLogger("djai.planner.llm")
+logger = logging.getLogger(__name__)
 
 MODES = {"tools": instructor.Mode.TOOLS, "json": instructor.Mode.JSON}
 
@@ -289,7 +289,7 @@ class LLMPlanner:
             with bound_manifest(manifest):
                 client.create(
                     response_model=LLMAnswer,
-                    messages=self.messages(question, context, manifest),
+                    messages=cast(Any, self.messages(question, context, manifest)),
                     max_retries=0,
                     strict=False,
                     **self._request_options(),
@@ -315,7 +315,7 @@ class LLMPlanner:
                 with bound_manifest(manifest):
                     return client.create(
                         response_model=LLMAnswer,
-                        messages=messages,
+                        messages=cast(Any, messages),
                         max_retries=reasks.copy(),
                         strict=False,
                         hooks=call.hooks,

@@ -350,7 +350,8 @@ def _yaml() -> Any:
 
 def _yaml_dump(data: dict[str, Any]) -> str:
     """YAML with multi-line texts (plans) as literal blocks, so recordings read like DSL."""
-    yaml = _yaml()
+    _yaml()  # a clear error when PyYAML is missing
+    import yaml
 
     class Dumper(yaml.SafeDumper):
         pass

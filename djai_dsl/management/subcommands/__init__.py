@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, str] = {
     "run-plan": "djai_dsl.management.subcommands.run_plan.RunPlanSubcommand",
     "ask": "djai_dsl.management.subcommands.ask.AskSubcommand",
     "stats": "djai_dsl.management.subcommands.stats.StatsSubcommand",
+    "eval": "djai_dsl.management.subcommands.eval.EvalSubcommand",
 }
 
 

@@ -29,7 +29,7 @@ from djai_dsl.manifest.types import (
     Manifest,
     ModelInfo,
 )
-from djai_dsl.planners.offline.text import STOPWORDS, stems
+from djai_dsl.planners.offline.text import STOPWORDS, stem, stems
 
 SenseKind = Literal["model", "field", "relation", "segment", "measure", "value"]
 
@@ -46,7 +46,9 @@ COUNTRY_ALIASES: tuple[tuple[str, ...], ...] = (
 #: "signed up" for ``signed_up_at``, "hire" for ``hire_date``.
 TIME_SUFFIXES = ("at", "on", "date", "time", "datetime", "timestamp")
 #: Last words too generic to stand for a whole name on their own.
-GENERIC_HEADS = frozenset({"count", "value", "number", "id", "at", "on", "to", "type", "is"})
+GENERIC_HEADS = frozenset(
+    stem(w) for w in ("count", "value", "number", "id", "at", "on", "to", "type", "is", "name")
+)
 
 STRONG = 1.0
 DERIVED = 0.8  # a name with a prefix/suffix cut, a value from the distinct-value index
@@ -79,11 +81,16 @@ class Lexicon:
     phrases: dict[tuple[str, ...], list[Sense]] = field(default_factory=dict)
     max_len: int = 1
     profiles: dict[str, ModelProfile] = field(default_factory=dict)
+    # The names of each target as written (lower case), to tell "refunds" (the model's
+    # plural) from "refunded" (a status value) although both stem to "refund".
+    surfaces: dict[tuple[Any, ...], set[str]] = field(default_factory=dict)
 
-    def add(self, words: Iterable[str], sense: Sense) -> None:
+    def add(self, words: Iterable[str], sense: Sense, surface: str = "") -> None:
         key = tuple(w for w in words if w)
-        if not key or all(w in STOPWORDS for w in key):
+        if not key or (all(w in STOPWORDS for w in key) and sense.kind != "value"):
             return
+        if surface:
+            self.surfaces.setdefault(_target(sense), set()).add(_plain(surface))
         bucket = self.phrases.setdefault(key, [])
         for i, existing in enumerate(bucket):
             if _same_target(existing, sense):
@@ -95,6 +102,18 @@ class Lexicon:
 
     def senses(self, key: tuple[str, ...]) -> list[Sense]:
         return self.phrases.get(key, [])
+
+    def exact(self, sense: Sense, text: str) -> bool:
+        """Whether ``text`` is one of the sense's names exactly as written."""
+        return _plain(text) in self.surfaces.get(_target(sense), ())
+
+
+def _target(sense: Sense) -> tuple[Any, ...]:
+    return (sense.kind, sense.model, sense.name, str(sense.value))
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.lower().replace("_", " ").replace("'s", "").split())
 
 
 def _same_target(a: Sense, b: Sense) -> bool:
@@ -151,13 +170,14 @@ def build_lexicon(manifest: Manifest) -> Lexicon:
         for rel in info.relations.values():
             _add_relation(lex, info, rel.name, rel.verbose_name)
         for name in info.segments:
-            lex.add(stems(name), Sense("segment", info.label, name))
-        for name, measure in info.measures.items():
+            lex.add(stems(name), Sense("segment", info.label, name), name)
+        for name in info.measures:
             words = stems(name)
-            lex.add(words, Sense("measure", info.label, name))
+            lex.add(words, Sense("measure", info.label, name), name)
             if len(words) > 1 and words[-1] not in GENERIC_HEADS:
-                lex.add(words[-1:], Sense("measure", info.label, name, strength=HEAD, source="head"))
-            del measure
+                lex.add(
+                    words[-1:], Sense("measure", info.label, name, strength=HEAD, source="head")
+                )
         lex.profiles[info.label] = _profile(info)
     return lex
 
@@ -166,7 +186,7 @@ def _add_model(lex: Lexicon, info: ModelInfo) -> None:
     names = [info.verbose_name, info.verbose_name_plural, info.model_name, *info.synonyms]
     for text in names:
         words = stems(text)
-        lex.add(words, Sense("model", info.label, source="name"))
+        lex.add(words, Sense("model", info.label, source="name"), text)
         if len(words) > 1 and words[-1] not in GENERIC_HEADS:
             lex.add(words[-1:], Sense("model", info.label, strength=HEAD, source="head"))
 
@@ -177,14 +197,15 @@ def _add_field(lex: Lexicon, info: ModelInfo, f: FieldInfo) -> None:
         return
     for text, strength, source in _field_names(f):
         words = stems(text)
-        lex.add(words, Sense("field", info.label, f.name, strength=strength, source=source))
+        sense = Sense("field", info.label, f.name, strength=strength, source=source)
+        lex.add(words, sense, text)
         if len(words) > 1 and words[-1] not in GENERIC_HEADS and source != "head":
             lex.add(words[-1:], Sense("field", info.label, f.name, strength=HEAD, source="head"))
     for value, label in f.choices:
         for text in {str(value), str(label)}:
             for phrase, source in _with_aliases(text):
                 sense = Sense("value", info.label, f.name, value, STRONG, source)
-                lex.add(stems(phrase), sense)
+                lex.add(stems(phrase), sense, phrase)
 
 
 def _field_names(f: FieldInfo) -> list[tuple[str, float, str]]:
@@ -203,7 +224,7 @@ def _add_relation(lex: Lexicon, info: ModelInfo, name: str, verbose: str) -> Non
     texts += [(s, STRONG, "synonym") for s in _relation_synonyms(info, name)]
     for text, strength, source in texts:
         words = stems(text)
-        lex.add(words, Sense("relation", info.label, name, strength=strength, source=source))
+        lex.add(words, Sense("relation", info.label, name, strength=strength, source=source), text)
         if len(words) > 1 and words[-1] not in GENERIC_HEADS:
             lex.add(words[-1:], Sense("relation", info.label, name, strength=HEAD, source="head"))
 
@@ -234,14 +255,16 @@ def value_aliases(text: str) -> list[str]:
 def _profile(info: ModelInfo) -> ModelProfile:
     fields = info.fields
     strings = [f.name for f in fields.values() if f.type in TEXT_TYPES and not f.primary_key]
+    # A person's name before a "title" (which is a job title on people, an album's name
+    # elsewhere); Django's own choice for users is the username.
     if "name" in strings:
         label = ["name"]
-    elif "title" in strings:
-        label = ["title"]
-    elif "first_name" in strings and "last_name" in strings:
-        label = ["first_name", "last_name"]
     elif "username" in strings:
         label = ["username"]
+    elif "first_name" in strings and "last_name" in strings:
+        label = ["first_name", "last_name"]
+    elif "title" in strings:
+        label = ["title"]
     elif "subject" in strings:
         label = ["subject"]
     else:

@@ -45,14 +45,108 @@ NUMBER_WORDS = {
 
 #: Words that carry no meaning of their own for matching names.
 STOPWORDS = frozenset(
-    """
-    a an the of in on at to for from with by per and or is are was were be been being do
-    does did have has had me my our we us you your i it its this that these those there
-    their them they what which who whom whose how show list give tell find get display
-    please can could would will shall should may might all any each every some much many
-    than then as into about over under within across between only just also so up
-    want need see know let lets here where when whats
-    """.split()
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "from",
+        "with",
+        "by",
+        "per",
+        "and",
+        "or",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "me",
+        "my",
+        "our",
+        "we",
+        "us",
+        "you",
+        "your",
+        "i",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "their",
+        "them",
+        "they",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "how",
+        "show",
+        "list",
+        "give",
+        "tell",
+        "find",
+        "get",
+        "display",
+        "please",
+        "can",
+        "could",
+        "would",
+        "will",
+        "shall",
+        "should",
+        "may",
+        "might",
+        "all",
+        "any",
+        "each",
+        "every",
+        "some",
+        "much",
+        "many",
+        "than",
+        "then",
+        "as",
+        "into",
+        "about",
+        "over",
+        "under",
+        "within",
+        "across",
+        "between",
+        "only",
+        "just",
+        "also",
+        "so",
+        "up",
+        "want",
+        "need",
+        "see",
+        "know",
+        "let",
+        "lets",
+        "here",
+        "where",
+        "when",
+        "whats",
+    ]
 )
 
 
@@ -67,7 +161,14 @@ class Token:
     value: float | str | None = None  # numbers and dates: the parsed value; quoted: the text
 
 
+#: Comparison symbols written as words, so one set of rules reads both.
+SYMBOLS = ((">=", " at least "), ("<=", " at most "), ("!=", " not "), (">", " more than "),
+           ("<", " less than "), ("=", " equal to "))  # fmt: skip
+
+
 def expand(text: str) -> str:
+    for symbol, words in SYMBOLS:
+        text = text.replace(symbol, words)
     for pattern, repl in CONTRACTIONS:
         text = pattern.sub(repl, text)
     return text
@@ -113,19 +214,28 @@ def parse_number(text: str) -> float:
 
 _VOWELS = set("aeiouy")
 
+#: Irregular forms that must meet their noun or base verb: "units sold" is "unit sales",
+#: "customers who spent" is "spend".
+IRREGULAR = {
+    "sold": "sal", "sell": "sal", "sells": "sal", "selling": "sal", "seller": "sal",
+    "bought": "buy", "buys": "buy", "buying": "buy", "spent": "spend", "spending": "spend",
+    "wrote": "writ", "written": "writ", "writes": "writ", "write": "writ",
+    "children": "child", "people": "person", "men": "man", "women": "woman",
+}  # fmt: skip
+
 
 def stem(word: str) -> str:
     """A light stem: plural and verb endings off, doubled final consonant undone, trailing
     'e' dropped. ``categories`` -> ``category``, ``shipped`` -> ``ship``, ``placed`` ->
     ``plac`` (as is ``place``), ``statuses`` -> ``status``."""
     w = word.lower()
+    if w in IRREGULAR:
+        return IRREGULAR[w]
     if len(w) <= 3 or not w.isalpha():
         return w
     if w.endswith("ies") and len(w) > 4:
         w = w[:-3] + "y"
-    elif w.endswith("sses"):
-        w = w[:-2]
-    elif w.endswith(("ches", "shes", "xes", "zes")):
+    elif w.endswith("sses") or w.endswith(("ches", "shes", "xes", "zes")):
         w = w[:-2]
     elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
         w = w[:-1]

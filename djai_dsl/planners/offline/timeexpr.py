@@ -55,8 +55,24 @@ OPEN_RANGE = {"since": ">=", "from": ">=", "after": ">", "before": "<", "until":
               "till": "<=", "prior": "<"}  # fmt: skip
 #: Words after which a number is an amount, not a year: "over 2000", "more than 2024".
 AMOUNT_WORDS = frozenset(
-    "over under above below than more less least most exceeding top first last".split()
+    [
+        "over",
+        "under",
+        "above",
+        "below",
+        "than",
+        "more",
+        "less",
+        "least",
+        "most",
+        "exceeding",
+        "top",
+        "first",
+        "last",
+    ]
 )
+
+TIME_PREPOSITIONS = frozenset({"in", "since", "before", "after", "during", "from", "until", "of"})
 
 HitKind = Literal["window", "compare", "between", "bucket"]
 
@@ -319,10 +335,10 @@ def _month_at(tokens: list[Token], i: int, today: dt.date) -> tuple[_Period, int
         j += 1
     year = _year_at(tokens, j)
     # "may" and "mar" are also ordinary words: only with a year, or after a time preposition
-    if word in ("may", "mar", "jan", "dec", "sep", "oct") and year is None:
-        if _low(tokens, i - 1) not in ("in", "since", "before", "after", "during", "from",
-                                       "until", "of"):  # fmt: skip
-            return None
+    ambiguous_word = word in ("may", "mar", "jan", "dec", "sep", "oct")
+    after_preposition = _low(tokens, i - 1) in TIME_PREPOSITIONS
+    if ambiguous_word and year is None and not after_preposition:
+        return None
     if year is None:
         year = today.year if month <= today.month else today.year - 1
         end = i + 1

@@ -1,0 +1,1 @@
+"""The security suite: attack corpus, data access, database enforcement (issue #7)."""
