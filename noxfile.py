@@ -85,6 +85,8 @@ def clean_host(session: nox.Session, django: str) -> None:
     [nox.param(interpreter(py), django, id=name) for py, django, name in HOSTS],
 )
 def tests(session: nox.Session, django: str) -> None:
-    """djai's own test suite (SQLite) against ``django``."""
+    """djai's own test suite (SQLite) against ``django``. The corpus' SQL snapshots are
+    recorded with Django 5.2 and other versions print the same queries differently, so
+    that comparison is left out (``.github/workflows/ci.yml`` does the same)."""
     session.install("-e", f"{ROOT}[test]", django)
-    session.run("pytest", "-q", "-p", "no:randomly", *session.posargs)
+    session.run("pytest", "-q", "--deselect", "tests/test_corpus.py::test_case[", *session.posargs)

@@ -149,7 +149,8 @@ def read_only(alias: str | None = None, timeout_ms: int | None = None) -> Iterat
             stack.callback(transaction.set_rollback, True, using=alias)
             guard.begin(nested, stack)  # its own clean-ups run before the rollback
             yield ReadOnlySession(alias, guard.mode, timeout_ms, connection)
-    except (DatabaseError, driver_error) as exc:
+    except (DatabaseError, driver_error, OverflowError) as exc:
+        # OverflowError: a parameter the driver cannot bind (SQLite, an integer beyond 64 bits)
         raise _translate(exc, connection.vendor, timeout_ms) from exc
 
 

@@ -108,7 +108,8 @@ def scripted(settings: Any) -> type[ScriptedPlanner]:
 
 def make_staff(username: str, *, assistant: bool = True, code: bool = False, **flags: Any) -> User:
     """A staff user who may view every demo model (and use the assistant, see the SQL)."""
-    user = User.objects.create_user(username, password="pw", is_staff=True, **flags)
+    flags.setdefault("is_staff", True)
+    user = User.objects.create_user(username, password="pw", **flags)
     perms = Permission.objects.filter(
         content_type__app_label__in=["shop", "chinook"], codename__startswith="view_"
     )

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from tests.fakes)
 """The API endpoints the chat page added: ``GET api/capabilities`` (api/capabilities.py) and
 the CSV export of an answer (api/export.py), through HTTP like any client."""
 

@@ -30,6 +30,31 @@ from djai_dsl.validation import validate_plan
 
 _HAVING_OPS = {"=": "exact", "<": "lt", "<=": "lte", ">": "gt", ">=": "gte"}
 
+# Aggregate values are 64-bit numbers, so a comparison with an integer beyond that range has
+# one answer whatever the data (Django 5 drops such lookups itself; Django 4.2 passes them
+# to the driver, where SQLite raises OverflowError). op -> holds, given the value's side.
+_HAVING_BEYOND: dict[str, Callable[[int], bool]] = {
+    "=": lambda side: False,
+    "!=": lambda side: True,
+    "<": lambda side: side > 0,
+    "<=": lambda side: side > 0,
+    ">": lambda side: side < 0,
+    ">=": lambda side: side < 0,
+}
+
+
+def _never(key: str) -> Q:
+    """A having condition no group meets. It names only the aggregate: a column in HAVING
+    would be added to GROUP BY."""
+    return Q(**{f"{key}__isnull": True}) & Q(**{f"{key}__isnull": False})
+
+
+def _beyond_int64(value: Any) -> int:
+    """1 above the signed 64-bit range, -1 below it, 0 inside (or not an integer)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return 0
+    return 1 if value > 2**63 - 1 else -1 if value < -(2**63) else 0
+
 
 @dataclass
 class _State:
@@ -280,13 +305,23 @@ def _having(cond: p.Condition, keys: dict[str, str]) -> Q:
         return ~_having(cond.condition, keys)
     if isinstance(cond, p.Compare):
         key = keys[cond.field]
+        side = _beyond_int64(cond.value)
+        if side:  # true for every value (so for every group with one), or for none
+            holds = _HAVING_BEYOND[cond.op](side)
+            return Q(**{f"{key}__isnull": False}) if holds else _never(key)
         if cond.op == "!=":
             return ~Q(**{f"{key}__exact": cond.value})
         return Q(**{f"{key}__{_HAVING_OPS[cond.op]}": cond.value})
     if isinstance(cond, p.Between):
+        if _beyond_int64(cond.low) or _beyond_int64(cond.high):
+            low = p.Compare(field=cond.field, op=">=", value=cond.low)
+            high = p.Compare(field=cond.field, op="<=", value=cond.high)
+            return _having(low, keys) & _having(high, keys)
         return Q(**{f"{keys[cond.field]}__range": (cond.low, cond.high)})
     if isinstance(cond, p.InList):
-        q = Q(**{f"{keys[cond.field]}__in": list(cond.values)})
+        key = keys[cond.field]
+        values = [v for v in cond.values if not _beyond_int64(v)]  # those match no value
+        q = Q(**{f"{key}__in": values}) if values else _never(key)
         return ~q if cond.negated else q
     if isinstance(cond, p.IsNull):
         return Q(**{f"{keys[cond.field]}__isnull": not cond.negated})

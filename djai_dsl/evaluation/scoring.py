@@ -34,7 +34,11 @@ PAIRWISE_LIMIT = 400
 
 @dataclass(frozen=True)
 class Tolerance:
-    relative: float = 1e-6
+    """Numbers within either bound are equal. Half a cent absolute covers averages rounded
+    differently; the relative bound is small so that a sum of millions still has to be
+    right to the cent."""
+
+    relative: float = 1e-9
     absolute: float = 0.005
 
 

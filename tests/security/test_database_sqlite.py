@@ -164,9 +164,8 @@ def test_the_authorizer_also_judges_the_drivers_own_cursor(
         finally:
             raw.close()
 
-    with database_unchanged():
-        with pytest.raises(ReadOnlyViolation), read_only(timeout_ms=500):
-            executescript()
+    with database_unchanged(), pytest.raises(ReadOnlyViolation), read_only(timeout_ms=500):
+        executescript()
     assert_connection_is_back_to_normal(mode)
 
 
@@ -199,7 +198,7 @@ def test_the_authorizer_alone_denies_vacuum_into_and_attach(tmp_path):
         f"ATTACH DATABASE '{tmp_path / 'other.db'}' AS other",
         "INSERT INTO t VALUES (1)",
     ):
-        with pytest.raises(sqlite3.DatabaseError, match="not authorized|authorization denied"):
+        with pytest.raises(sqlite3.DatabaseError, match=r"not authorized|authorization denied"):
             raw.execute(sql)
     assert not list(tmp_path.iterdir())
     raw.close()
@@ -211,9 +210,13 @@ def test_functions_that_reach_outside_are_denied_by_name(db, name, database_unch
     too. Registered or not, the authorizer denies them inside read_only()."""
     raw = connection.connection
     raw.create_function(name, -1, lambda *args: "called")
-    with database_unchanged(), pytest.raises(ReadOnlyViolation), read_only():
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {name}('/tmp/djai-security-x', 'x')")
+    with (
+        database_unchanged(),
+        pytest.raises(ReadOnlyViolation),
+        read_only(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"SELECT {name}('/tmp/djai-security-x', 'x')")
     with connection.cursor() as cursor:  # outside the block the function works again
         cursor.execute(f"SELECT {name}('x')")
         assert cursor.fetchone() == ("called",)

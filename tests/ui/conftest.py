@@ -3,7 +3,8 @@ pytest-django's live server, with the demo data and the offline planner.
 
 Playwright cannot download its own browsers here, so it is pointed at the system Chromium
 (``/usr/bin/chromium``, or ``DJAI_CHROMIUM``); without one the tests are skipped with the
-reason. Screenshots of each state go to ``build/screenshots/`` (not committed).
+reason. They run on SQLite only (the page does not depend on the database backend, and its
+API is tested on all of them), unless ``DJAI_UI_ALL_BACKENDS`` is set. Screenshots of each state go to ``build/screenshots/`` (not committed).
 
 Live-server tests are transactional: the database is flushed after each one, so the seed the
 session started with is there for the first only. :func:`seeded` puts it back when missing.
@@ -21,6 +22,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from tests import settings
 from tests.conftest import ROOT, SEED_SCALE, TODAY
 from tests.fakes import make_staff
 
@@ -47,12 +49,23 @@ UI_DJAI = {
 }
 
 
+def _skip_reason() -> str | None:
+    if not os.path.exists(CHROMIUM):
+        return f"no Chromium at {CHROMIUM}: `apt-get install -y chromium` (or set DJAI_CHROMIUM)"
+    if settings.DB != "sqlite" and not os.environ.get("DJAI_UI_ALL_BACKENDS"):
+        # The page does not depend on the database; its API is tested on every backend.
+        return (
+            f"browser tests run once, on SQLite, not on {settings.DB} "
+            "(DJAI_UI_ALL_BACKENDS=1 runs them here too)"
+        )
+    return None
+
+
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
-    if os.path.exists(CHROMIUM):
+    reason = _skip_reason()
+    if reason is None:
         return
-    skip = pytest.mark.skip(
-        reason=f"no Chromium at {CHROMIUM}: `apt-get install -y chromium` (or set DJAI_CHROMIUM)"
-    )
+    skip = pytest.mark.skip(reason=reason)
     for item in items:
         if UI_DIR in Path(str(item.fspath)).parents:
             item.add_marker(skip)
@@ -115,6 +128,8 @@ class ChatPage:
         self.base_url = base_url
         self.name = name
         self.url = base_url + "/ai-assistant/"
+        self.script_errors: list[str] = []
+        page.on("pageerror", lambda error: self.script_errors.append(str(error)))
 
     def open(self, query: str = "") -> ChatPage:
         self.page.goto(self.url + query)
@@ -167,6 +182,9 @@ def analyst(seeded: None) -> User:
 
 
 @pytest.fixture
-def chat_page(live_server: Any, page: Any, analyst: User, ui_settings: Any) -> ChatPage:
+def chat_page(live_server: Any, page: Any, analyst: User, ui_settings: Any) -> Iterator[ChatPage]:
+    """The page, open, for the analyst; the test fails on any uncaught script error."""
     log_in(page.context, live_server.url, analyst)
-    return ChatPage(page, live_server.url, "desktop").open()
+    chat_page = ChatPage(page, live_server.url, "desktop").open()
+    yield chat_page
+    assert chat_page.script_errors == []

@@ -33,7 +33,7 @@ def _option(index: int, label: str, plan: p.QueryPlan | None, question: str = ""
 def choose_model(
     question: str, plans: list[p.QueryPlan], manifest: Manifest, confidence: float
 ) -> Clarification:
-    options = []
+    options: list[ClarifyOption] = []
     for plan in plans[:MAX_OPTIONS]:
         info = manifest.models[plan.source]
         label = f"{info.verbose_name_plural.capitalize()} ({info.label})"
@@ -49,7 +49,7 @@ def choose_model(
 def choose_models_without_plan(
     question: str, labels: list[str], manifest: Manifest, confidence: float
 ) -> Clarification:
-    options = []
+    options: list[ClarifyOption] = []
     for label in labels[:MAX_OPTIONS]:
         info = manifest.models[label]
         rephrased = f"{question.rstrip('?!. ')} ({info.verbose_name_plural})"
@@ -73,7 +73,7 @@ def choose_time_field(
     plan: p.QueryPlan, fields: list[str], manifest: Manifest, confidence: float
 ) -> Clarification:
     info = manifest.models[plan.source]
-    options = []
+    options: list[ClarifyOption] = []
     for name in fields[:MAX_OPTIONS]:
         new = _replace_time_field(plan, fields[0], name)
         verbose = info.fields[name].verbose_name or name
@@ -89,7 +89,7 @@ def choose_time_field(
 def choose_group(
     plan: p.QueryPlan, alternatives: list[list[p.GroupKey]], manifest: Manifest, confidence: float
 ) -> Clarification:
-    options = []
+    options: list[ClarifyOption] = []
     first = alternatives[0]
     chosen = next(g for g in first if any(k.field == g.field for k in plan.group_by))
     for key in first[:MAX_OPTIONS]:
@@ -115,8 +115,8 @@ def choose_group(
 def choose_metric(
     plan: p.QueryPlan, lex: Lexicon, manifest: Manifest, confidence: float
 ) -> Clarification:
-    """ "best products": rank the entity by counts and amounts of the rows that point to
-    it (order lines, invoices...), each option a ready plan."""
+    """What "best products" may mean: the entity ranked by counts and amounts of the rows
+    that point to it (order lines, invoices...), each option a ready plan."""
     entity = _entity_of(plan, manifest)
     options: list[ClarifyOption] = []
     for candidate in _metric_plans(plan, entity, lex, manifest):
@@ -164,9 +164,9 @@ def _metric_plans(
             source=child, where=_retarget_where(plan, child), group_by=keys, limit=limit
         )
         for name in child_info.measures:
-            agg = p.MeasureRef(name=_name(name), measure=name)
+            measure = p.MeasureRef(name=_name(name), measure=name)
             label = f"by {name.replace('_', ' ')} of {child_info.verbose_name_plural}"
-            out.append((label, _ranked(base, agg)))
+            out.append((label, _ranked(base, measure)))
         count = p.Aggregate(name=_name(child_info.verbose_name_plural), func="count")
         out.append((f"by number of {child_info.verbose_name_plural}", _ranked(base, count)))
         amount = lex.profiles[child].amount_field

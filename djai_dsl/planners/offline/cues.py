@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from djai_dsl.plan import TextOp
-from djai_dsl.planners.offline.text import Token
+from djai_dsl.planners.offline.text import Token, stem
 
 COUNT_PHRASES: tuple[tuple[str, ...], ...] = (
     ("how", "many"), ("number", "of"), ("count", "of"), ("count",), ("counts",),
@@ -88,7 +88,8 @@ COMPARATORS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("more", "expensive", "than"), ">", "price"), (("less", "expensive", "than"), "<", "price"),
     (("no", "more", "than"), "<=", ""), (("no", "less", "than"), ">=", ""),
     (("not", "more", "than"), "<=", ""), (("not", "less", "than"), ">=", ""),
-    (("more", "than"), ">", ""), (("greater", "than"), ">", ""), (("bigger", "than"), ">", "amount"),
+    (("more", "than"), ">", ""), (("greater", "than"), ">", ""),
+    (("bigger", "than"), ">", "amount"),
     (("larger", "than"), ">", "amount"), (("higher", "than"), ">", "amount"),
     (("longer", "than"), ">", "length"), (("pricier", "than"), ">", "price"),
     (("costlier", "than"), ">", "price"), (("less", "than"), "<", ""), (("fewer", "than"), "<", ""),
@@ -100,9 +101,13 @@ COMPARATORS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("exactly",), "=", ""), (("equal", "to"), "=", ""), (("equals",), "=", ""),
     (("minimum", "of"), ">=", ""), (("maximum", "of"), "<=", ""),
 )  # fmt: skip
+#: Seconds per duration unit, keyed by stem ("minutes" -> "minut").
 DURATION_UNITS = {
-    "ms": 0.001, "millisecond": 0.001, "second": 1, "sec": 1, "s": 1, "minute": 60, "min": 60,
-    "hour": 3600, "hr": 3600, "h": 3600, "day": 86400,
+    stem(word): seconds
+    for word, seconds in {
+        "ms": 0.001, "millisecond": 0.001, "second": 1, "sec": 1, "s": 1, "minute": 60,
+        "min": 60, "hour": 3600, "hr": 3600, "h": 3600, "day": 86400,
+    }.items()
 }  # fmt: skip
 CURRENCY_WORDS = frozenset(
     [
@@ -201,7 +206,7 @@ def _comparison_at(
 def _trailing_comparisons(
     tokens: list[Token], words: list[str], skip: set[int], found: list[Comparison]
 ) -> list[Comparison]:
-    """ "20 or more", "5 or fewer"."""
+    """Comparisons written after the number: "20 or more", "5 or fewer"."""
     used = {k for c in found for k in range(c.start, c.end)}
     out = []
     for i, t in enumerate(tokens):

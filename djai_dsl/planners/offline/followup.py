@@ -19,23 +19,28 @@ from djai_dsl.planners.base import PlannerResult, PlanProposal
 from djai_dsl.planners.offline.cues import count_cue_ends
 from djai_dsl.planners.offline.mentions import Mention
 from djai_dsl.planners.offline.naming import plural_name
-from djai_dsl.planners.offline.readings import ReadingBuilder
+from djai_dsl.planners.offline.readings import ReadingBuilder, sort_direction
 from djai_dsl.planners.offline.roles import Composer
 from djai_dsl.planners.offline.text import Token
 from djai_dsl.validation import plan_problems
 
+#: Openings that make a message a follow-up whatever else it says.
 LEADS: tuple[tuple[str, ...], ...] = (
     ("and",), ("what", "about"), ("how", "about"), ("only",), ("just",), ("now",), ("same",),
     ("also",), ("but",), ("instead",), ("then",), ("sort",), ("order", "them"), ("show", "only"),
-    ("limit",), ("of", "those"), ("what", "if"), ("break", "it"), ("split",), ("per",), ("by",),
-    ("for",), ("excluding",), ("without",), ("except",), ("make", "it"), ("show", "the", "top"),
-    ("top",), ("same", "for"),
+    ("limit",), ("of", "those"), ("what", "if"), ("break", "it"), ("make", "it"),
+)  # fmt: skip
+#: Openings that make a follow-up only when no model is named ("by month?", "top 3 only",
+#: "for 2024"): "Top 5 products by revenue" is a question of its own.
+WEAK_LEADS: tuple[tuple[str, ...], ...] = (
+    ("per",), ("by",), ("for",), ("excluding",), ("without",), ("except",), ("top",),
+    ("show", "the", "top"), ("split",),
 )  # fmt: skip
 REFERRING = frozenset({"those", "them", "these", "that", "it", "same", "ones", "there"})
 MAX_FOLLOW_UP_TOKENS = 9
 
 
-def looks_like_follow_up(tokens: list[Token], mentions: list[Mention], composer: Composer) -> bool:
+def looks_like_follow_up(tokens: list[Token], mentions: list[Mention]) -> bool:
     words = [t.lower for t in tokens]
     if not words:
         return False
@@ -43,7 +48,9 @@ def looks_like_follow_up(tokens: list[Token], mentions: list[Mention], composer:
         return True
     if len(words) <= MAX_FOLLOW_UP_TOKENS and any(w in REFERRING for w in words):
         return True
-    names_a_model = any(m.has("model") for m in mentions)
+    names_a_model = any(m.has("model") and not m.has("value") for m in mentions)
+    if any(tuple(words[: len(lead)]) == lead for lead in WEAK_LEADS):
+        return not names_a_model
     return len(words) <= 4 and not names_a_model
 
 
@@ -90,7 +97,7 @@ class FollowUp:
     def _switch_model(self, label: str) -> p.QueryPlan | None:
         info = self.manifest.models[label]
         time_field = info.default_time_field
-        conditions = []
+        conditions: list[p.Condition] = []
         for cond in _conjuncts(self.prev.where):
             if isinstance(cond, p.TimeWindow | p.Compare | p.Between) and self._is_time(cond.field):
                 if time_field is None:
@@ -147,7 +154,7 @@ class FollowUp:
         return plan
 
     def _prefer_grouped_fields(self, b: ReadingBuilder) -> None:
-        """ "only Germany" after "revenue by shipping country": the value is read as one of
+        """After "revenue by shipping country", "only Germany" is read as one of
         the grouped field's values when it can be."""
         grouped = {g.field for g in self.prev.group_by if not g.bucket}
         for m in self.c.roles.filters:
@@ -216,20 +223,20 @@ class FollowUp:
     def _top_and_sort(self, plan: p.QueryPlan) -> p.QueryPlan:
         top = self.c.roles.top
         words = self.words
-        ascending = "ascending" in words or "asc" in words or "lowest" in words
-        descending = "descending" in words or "desc" in words
+        direction = sort_direction(words)
         wants_sort = any(w in ("sort", "order", "sorted", "ordered", "rank") for w in words)
         if top is not None and top.limit:
             sort = list(plan.sort)
             if not sort and plan.aggregates:
                 sort = [p.SortKey(key=plan.aggregates[0].name, descending=top.descending)]
             return plan.model_copy(update={"limit": top.limit, "sort": sort})
-        if (wants_sort or ascending or descending) and plan.aggregates:
+        if (wants_sort or direction is not None) and plan.aggregates:
             key = plan.aggregates[0].name
             for agg in plan.aggregates:
                 if agg.name.lower() in words:
                     key = agg.name
-            return plan.model_copy(update={"sort": [p.SortKey(key=key, descending=not ascending)]})
+            descending = True if direction is None else direction
+            return plan.model_copy(update={"sort": [p.SortKey(key=key, descending=descending)]})
         return plan
 
 
@@ -252,6 +259,9 @@ def _all(conditions: list[p.Condition]) -> p.Condition | None:
 def _field_of(cond: p.Condition) -> str | None:
     if isinstance(cond, p.Not):
         return _field_of(cond.condition)
+    if isinstance(cond, p.Or):  # "in 2024 or 2025": both on one field
+        fields = {_field_of(c) for c in cond.conditions}
+        return fields.pop() if len(fields) == 1 else None
     if isinstance(cond, p.Exists):
         return cond.relation
     return getattr(cond, "field", None)

@@ -8,6 +8,7 @@ left to the composer, which knows the source model. The distinct-value index
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
@@ -15,7 +16,7 @@ from typing import Any
 
 from djai_dsl.manifest.types import Manifest
 from djai_dsl.planners.offline.lexicon import DERIVED, Lexicon, Sense, value_aliases
-from djai_dsl.planners.offline.text import STOPWORDS, Token, stem, stems
+from djai_dsl.planners.offline.text import STOPWORDS, Token, fold, stem, stems
 from djai_dsl.planners.offline.values import FieldValues, values_for
 
 #: Words that negate the name after them (within NEGATION_REACH tokens).
@@ -125,8 +126,12 @@ def find_mentions(
             continue
         mentions.append(found)
         i = found.end
+    # Participles ("never opened a ticket") do not take the negation away from the noun.
+    named = {
+        i for m in mentions if not m.text.lower().endswith("ed") for i in range(m.start, m.end)
+    }
     for m in mentions:
-        m.negated = m.negated or _negated(tokens, m.start)
+        m.negated = m.negated or _negated(tokens, m.start, named)
     return mentions
 
 
@@ -162,7 +167,8 @@ def _longest_at(
 def _senses(
     key: tuple[str, ...], span: list[Token], lex: Lexicon, values: ValuePhrases
 ) -> list[Sense]:
-    senses = list(lex.senses(key)) + list(values.phrases.get(key, []))
+    indexed = [s for s in values.phrases.get(key, []) if _same_words(span, str(s.value))]
+    senses = list(lex.senses(key)) + indexed
     if not senses:
         return []
     if all(t.lower in STOPWORDS for t in span):
@@ -173,9 +179,20 @@ def _senses(
     return senses
 
 
+def _same_words(span: list[Token], value: str) -> bool:
+    """An indexed value is a name: it must be written as it is (plurals and accents aside),
+    so that "time" does not find a customer called "Tim"."""
+    if len(span) == 1 and span[0].kind == "quoted":
+        return fold(span[0].text) == fold(value)
+    written = [fold(t.text).rstrip("s") for t in span]
+    return written == [w.rstrip("s") for w in fold(value).replace("_", " ").split() if w] or (
+        "".join(written) == "".join(w.rstrip("s") for w in re.findall(r"[^\W_]+", fold(value)))
+    )
+
+
 def _prefixed_negation(tokens: list[Token], i: int, lex: Lexicon) -> Mention | None:
-    """ "inactive" -> not "active", "unpaid" -> not "paid", when the bare word names a
-    segment, a yes/no field or a value."""
+    """A prefix that negates: "inactive" is not "active", "unpaid" not "paid", when the
+    bare word names a segment, a yes/no field or a value."""
     word = tokens[i].lower
     for prefix in NEGATING_PREFIXES:
         if word.startswith(prefix) and len(word) > len(prefix) + 3:
@@ -189,8 +206,12 @@ def _prefixed_negation(tokens: list[Token], i: int, lex: Lexicon) -> Mention | N
     return None
 
 
-def _negated(tokens: list[Token], start: int) -> bool:
+def _negated(tokens: list[Token], start: int, named: set[int]) -> bool:
+    """A negator a few words before the mention, with no other name in between: in
+    "customers with no orders in Germany" the "no" is about the orders only."""
     for j in range(start - 1, max(start - 1 - NEGATION_REACH, -1), -1):
+        if j in named:
+            return False
         word = tokens[j].lower
         if word in NEGATORS:  # "other" only in "other than"
             return word != "other" or (j + 1 < len(tokens) and tokens[j + 1].lower == "than")
@@ -236,8 +257,8 @@ def chain_mentions(mentions: list[Mention], manifest: Manifest) -> list[Mention]
 
 
 def drop_split_names(tokens: list[Token], mentions: list[Mention]) -> list[Mention]:
-    """ "Steve Harris" matched as a first name and, separately, a last name of some other
-    model is one name, not two filters: such runs of capitalised words are left unmatched
+    """Keep a name whole: "Steve Harris" matched as a first name and, separately, a last
+    name of some other model is one name, not two filters: such runs of capitalised words are left unmatched
     so that the planner searches the name as a whole."""
     out: list[Mention] = []
     i = 0

@@ -28,7 +28,7 @@ def safe_name(name: str) -> str:
 
 
 def words_name(text: str) -> str:
-    """ "the revenue" -> "revenue": the content words of a phrase joined by underscores."""
+    """The content words of a phrase joined by underscores: "the revenue" -> "revenue"."""
     return "_".join(w for w in text.lower().split() if w not in STOPWORDS) or "value"
 
 

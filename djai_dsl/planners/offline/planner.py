@@ -19,11 +19,11 @@ can tell answering from asking.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Any
 
 from djai_dsl import plan as p
+from djai_dsl.errors import DjaiError
 from djai_dsl.grammar import format_plan, parse
 from djai_dsl.manifest.types import Manifest
 from djai_dsl.planners.base import (
@@ -45,7 +45,7 @@ from djai_dsl.planners.offline.mentions import (
 )
 from djai_dsl.planners.offline.readings import Reading, read
 from djai_dsl.planners.offline.roles import Composer
-from djai_dsl.planners.offline.text import STOPWORDS, expand, tokenize
+from djai_dsl.planners.offline.text import STOPWORDS, expand, stems, tokenize
 from djai_dsl.planners.offline.timeexpr import find_time
 from djai_dsl.validation import plan_problems
 
@@ -89,7 +89,7 @@ class OfflinePlanner:
             manifest=manifest,
             today=today,
         )
-        if context.previous_plan is not None and looks_like_follow_up(tokens, mentions, composer):
+        if context.previous_plan is not None and looks_like_follow_up(tokens, mentions):
             result = FollowUp(composer, context.previous_plan, manifest).apply()
             if result is not None:
                 return result
@@ -112,7 +112,7 @@ class OfflinePlanner:
             return _nothing_matched(question, composer, manifest, unknown)
         composer.assign_roles()
         readings = [rd for rd in read(composer) if rd.plan is not None]
-        readings = [rd for rd in readings if not plan_problems(rd.plan, manifest)]  # type: ignore[arg-type]
+        readings = [rd for rd in readings if rd.plan and not plan_problems(rd.plan, manifest)]
         if not readings:
             return OutOfScope(
                 reason="I could not turn this into a query over the data you can see.",
@@ -246,14 +246,14 @@ def _rival_sources(best: Reading, readings: list[Reading], composer: Composer) -
         return []
     rivals = []
     seen = {best.source}
+    assert best.plan is not None
+    best_text = format_plan(best.plan)
     for rd in readings[1:]:
         if rd.source in seen or rd.plan is None:
             continue
         if rd.problems and not best.problems:
             continue  # a reading that leaves words unexplained is no real alternative
-        if rd.score >= best.score - AMBIGUITY_MARGIN and format_plan(rd.plan) != format_plan(
-            best.plan
-        ):  # type: ignore[arg-type]
+        if rd.score >= best.score - AMBIGUITY_MARGIN and format_plan(rd.plan) != best_text:
             rivals.append(rd.plan)
             seen.add(rd.source)
     return rivals
@@ -272,38 +272,32 @@ def _confidence(best: Reading, readings: list[Reading], unknown: list[str]) -> f
 def _answer_to_pending(
     question: str, context: PlannerContext, manifest: Manifest
 ) -> PlannerResult | None:
-    """A reply that picks one of the pending clarification's options, by id or by words
-    of its label."""
+    """A reply that picks one of the pending clarification's options: by id, or because
+    its words are all in exactly one option's label ("tickets", "the shipping country")."""
     pending = context.pending_clarification
     if not pending:
         return None
-    options = pending.get("options") or []
-    text = question.strip().lower()
-    best = None
+    options = [o for o in pending.get("options") or [] if isinstance(o, dict)]
+    text = question.strip().lower().rstrip("?.! ")
+    said = {w for w in stems(text) if w not in STOPWORDS}
+    matches = []
     for option in options:
-        if not isinstance(option, dict):
-            continue
-        oid = str(option.get("id", "")).lower()
-        label = str(option.get("label", "")).lower()
-        if text == oid or (label and (text == label or (text in label and len(text) > 3))):
-            best = option
+        if text == str(option.get("id", "")).lower():
+            matches = [option]
             break
-    if best is None:
+        label = set(stems(str(option.get("label", ""))))
+        if said and said <= label:
+            matches.append(option)
+    if len(matches) != 1:
         return None
-    plan = best.get("plan")
+    plan = matches[0].get("plan")
     try:
         if isinstance(plan, p.QueryPlan):
             chosen = plan
         elif isinstance(plan, str) and plan.strip():
             chosen = parse(plan, manifest=manifest)
-        elif isinstance(plan, dict):
-            chosen = p.QueryPlan.model_validate(plan)
         else:
             return None
-    except Exception:
+    except DjaiError:  # a stale option: the reply is planned as a question instead
         return None
     return PlanProposal(plan=chosen, confidence=0.95, notes=["chosen from the options"])
-
-
-def today_in(context: PlannerContext) -> dt.date:
-    return context.now.astimezone(context.tz).date()

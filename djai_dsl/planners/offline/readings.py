@@ -163,10 +163,10 @@ class ReadingBuilder:
             if hit is not None and hit[0].model == self.source:
                 # The head noun comes first: "orders from business customers" is orders.
                 self.credit(m, hit[1] + (SUBJECT_BONUS if index == 0 else 0.1))
-            elif hit is not None and self._qualifies_something(m):
-                self.credit(m, 0.2)  # "the Laptops category": says whose value it is
             elif self._as_existence(m):
                 continue
+            elif hit is not None and self._qualifies_something(m):
+                self.credit(m, 0.2)  # "the Laptops category": says whose value it is
             elif hit is not None:
                 self.credit(m, 0.1)  # context: "customers who bought a product from .."
             else:
@@ -184,8 +184,8 @@ class ReadingBuilder:
         return False
 
     def _as_existence(self, m: Mention) -> bool:
-        """ "customers who placed an order", "artists without albums": a related model named
-        after have/with/without becomes (not) exists."""
+        """Existence: in "customers who placed an order" or "artists without albums" a
+        related model named after have/with/without becomes (not) exists."""
         lead = self.c.words[max(m.start - 3, 0) : m.start]
         if not (m.negated or any(w in EXISTENCE_LEADS for w in lead)):
             return False
@@ -349,9 +349,7 @@ class ReadingBuilder:
             amount = self.profile.amount_field
             if amount:
                 # "revenue by genre" answered from invoice lines: their own amount
-                self.aggregates.append(
-                    p.Aggregate(name=safe_name(words_name(m.text)), func=metric.func, field=amount)  # type: ignore[arg-type]
-                )
+                self.aggregates.append(aggregate(words_name(m.text), metric.func, amount))
                 self.credit(m, score * 0.7)
                 self.reading.penalize(
                     0.7, f"{m.text} taken as {amount} of each {self.info.verbose_name}"
@@ -381,7 +379,7 @@ class ReadingBuilder:
             field_name = self.profile.amount_field
             func = metric.func if metric.func in ("sum", "avg", "min", "max") else "sum"
             name = field_name if func == "sum" else f"{func}_{field_name}"
-            self.aggregates.append(p.Aggregate(name=safe_name(name), func=func, field=field_name))  # type: ignore[arg-type]
+            self.aggregates.append(aggregate(name, func, field_name))
             self.credit(m, score + METRIC_BONUS)
             self.reading.penalize(0.9, f"{m.text} measured by {field_name}")
             return
@@ -401,7 +399,7 @@ class ReadingBuilder:
         name = f"{func}_{s.name}" if func != "sum" else s.name
         if func == "sum" and s.strength < 1 and self.profile.amount_field and route.length == 0:
             self.reading.penalize(0.85)
-        self.aggregates.append(p.Aggregate(name=safe_name(name), func=func, field=path))  # type: ignore[arg-type]
+        self.aggregates.append(aggregate(name, func, path))
         self.credit(m, score + METRIC_BONUS * (1.0 if route.length == 0 else 0.5))
 
     # -------------------------------------------------------------- groups
@@ -473,15 +471,14 @@ class ReadingBuilder:
             if m.role == "attribute":
                 self._attribute(m)
                 continue
-            cond = self._filter_condition(m, values_by_field)
-            if cond is not None:
-                self.conditions.append(cond)
+            found = self._filter_condition(m, values_by_field)
+            if found is not None:
+                self.conditions.append(found)
         for (path, negated), items in values_by_field.items():
             values = list(dict.fromkeys(v for v, _ in items))
+            cond: p.Condition
             if len(values) == 1:
-                cond: p.Condition = p.Compare(
-                    field=path, op="!=" if negated else "=", value=values[0]
-                )
+                cond = p.Compare(field=path, op="!=" if negated else "=", value=values[0])
             else:
                 cond = p.InList(field=path, values=values, negated=negated)
             self.conditions.append(self._across(path, cond))
@@ -505,7 +502,7 @@ class ReadingBuilder:
                 and s.model in (self.source, *self._route_models())
             ):
                 score += 0.5  # "urgent priority", "shipped to Japan"
-            if s.kind == "value" and s.model in self._models_named_before(m):
+            if s.kind in ("value", "segment") and s.model in self._models_named_before(m):
                 score += 0.3  # "customers in Spain": the customer's country
             if s.kind == "segment" and route.length == 0:
                 score += 0.1
@@ -711,22 +708,33 @@ class ReadingBuilder:
     def _searches(self) -> None:
         """Names the planner does not know ("AC/DC"): searched in the text fields of the
         source and of the models it reaches through to-one relations."""
-        for text in self.r.searches:
-            paths = self._search_paths()
+        for text, models in self.r.searches:
+            paths = self._search_paths(models)
             if not paths:
                 continue
             conds: list[p.Condition] = [
                 p.TextMatch(field=path, op="contains", value=text) for path in paths
             ]
             self.conditions.append(conds[0] if len(conds) == 1 else p.Or(conditions=conds))
-            self.reading.penalize(0.6, f"searched for “{text}” in text fields")
+            # A guess: low enough that the chat asks before running it.
+            self.reading.penalize(0.5, f"searched for “{text}” in text fields")
 
-    def _search_paths(self) -> list[str]:
+    def _search_paths(self, models: list[str]) -> list[str]:
+        """Where to look for a name: the label fields of the model named with it, else the
+        text fields of the source and the label fields of what it reaches (to-one, two hops)."""
+        routes = self.c.routes(self.source)
+        named = [m for m in models if m in routes and not routes[m].to_many]
+        if named:
+            return [
+                routes[label].join(name)
+                for label in named
+                for name in self.c.lex.profiles[label].label_fields
+            ][:8]
         paths: list[str] = []
         for name, f in self.info.fields.items():
             if f.type in TEXT_TYPES and not f.choices and not f.primary_key:
                 paths.append(name)
-        for label, route in self.c.routes(self.source).items():
+        for label, route in routes.items():
             if label == self.source or route.to_many or route.length > 2:
                 continue
             profile = self.c.lex.profiles.get(label)
@@ -758,18 +766,35 @@ class ReadingBuilder:
         return None
 
     def _times(self) -> None:
-        for hit, m in self.r.times:
+        pending: list[p.Condition] = []  # "in 2024 and 2025": one condition, either period
+        for index, (hit, m) in enumerate(self.r.times):
             path = self._time_field(m)
             if path is None:
                 self.reading.score -= 0.8
                 self.reading.problems.append(f"{self.info.verbose_name_plural} have no date")
                 continue
+            cond: p.Condition | None = None
             if hit.kind == "window" and hit.window is not None:
-                self.conditions.append(p.TimeWindow(field=path, window=hit.window))
+                cond = p.TimeWindow(field=path, window=hit.window)
             elif hit.kind == "compare":
-                self.conditions.append(p.Compare(field=path, op=hit.op, value=hit.low))  # type: ignore[arg-type]
+                cond = compare(path, hit.op, hit.low)
             elif hit.kind == "between":
-                self.conditions.append(p.Between(field=path, low=hit.low, high=hit.high))
+                cond = p.Between(field=path, low=hit.low, high=hit.high)
+            if cond is None:
+                continue
+            pending.append(cond)
+            following = self.r.times[index + 1][0] if index + 1 < len(self.r.times) else None
+            joined = following is not None and self.c.words[hit.end : following.start] in (
+                ["and"],
+                ["or"],
+                ["and", "in"],
+                ["or", "in"],
+            )
+            if not joined:
+                self.conditions.append(
+                    pending[0] if len(pending) == 1 else p.Or(conditions=pending)
+                )
+                pending = []
             self.reading.score += 0.3
 
     # -------------------------------------------------------------- having / top / sort
@@ -786,7 +811,7 @@ class ReadingBuilder:
                     )
                 )
             else:
-                self.having.append(p.Compare(field=name, op=comp.op, value=number(comp.value)))  # type: ignore[arg-type]
+                self.having.append(compare(name, comp.op, number(comp.value)))
 
     def _metric_name_for(self, metric: Metric) -> str | None:
         """The aggregate a having condition is about, added when missing."""
@@ -846,12 +871,12 @@ class ReadingBuilder:
             self.credit(m, hit[1])
 
     def _direction_words(self) -> None:
-        words = self.c.words
-        if not self.sort and self.aggregates and self.group_keys:
-            if "ascending" in words or "asc" in words:
-                self.sort.append(p.SortKey(key=self.aggregates[0].name, descending=False))
-            elif "descending" in words or "desc" in words:
-                self.sort.append(p.SortKey(key=self.aggregates[0].name, descending=True))
+        """ "ascending", "highest first", "smallest first": the order of a grouped result."""
+        if self.sort or not (self.aggregates and self.group_keys):
+            return
+        descending = sort_direction(self.c.words)
+        if descending is not None:
+            self.sort.append(p.SortKey(key=self.aggregates[0].name, descending=descending))
 
     # -------------------------------------------------------------- leftovers
 
@@ -901,3 +926,28 @@ def _first_path(cond: p.Condition) -> str | None:
     if isinstance(cond, p.Not):
         return _first_path(cond.condition)
     return getattr(cond, "field", None)
+
+
+def aggregate(name: str, func: str, field: str | None = None, **extra: Any) -> p.Aggregate:
+    """An aggregate with a safe name (``func`` is checked by the plan model)."""
+    data = {"name": safe_name(name), "func": func, "field": field, **extra}
+    return p.Aggregate.model_validate(data)
+
+
+def compare(field: str, op: str, value: Any) -> p.Compare:
+    return p.Compare.model_validate({"field": field, "op": op, "value": value})
+
+
+def sort_direction(words: list[str]) -> bool | None:
+    """True for descending ("descending", "highest first"), False for ascending, None when
+    the words say nothing about order."""
+    text = " ".join(words)
+    if any(w in words for w in ("ascending", "asc")) or any(
+        f"{w} first" in text for w in ("lowest", "smallest", "least", "fewest", "cheapest")
+    ):
+        return False
+    if any(w in words for w in ("descending", "desc")) or any(
+        f"{w} first" in text for w in ("highest", "largest", "biggest", "most", "top")
+    ):
+        return True
+    return None

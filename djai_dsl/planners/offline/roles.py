@@ -77,7 +77,8 @@ class Roles:
     sort_metric: Mention | None = None
     sort_ascending: bool | None = None
     listing: bool = False
-    searches: list[str] = field(default_factory=list)  # unknown proper nouns
+    # Unknown proper nouns, with the models named right before them ("the artist Queen").
+    searches: list[tuple[str, list[str]]] = field(default_factory=list)
 
 
 class Composer:
@@ -270,9 +271,10 @@ class Composer:
                 self._which_entity(i)
                 return
             if w in ("most", "fewest", "least") and (
-                i == 0 or words[i - 1] in ("the", "have", "has", "with", "had")
+                i == 0 or words[i - 1] in ("the", "have", "has", "with", "had", "do", "does", "did")
             ):
-                nxt = self.mention_at(i + 1, reach=0)
+                # "the most orders", "most of our customers"
+                nxt = self.mention_at(i + 1, reach=0 if words[i + 1 : i + 2] != ["of"] else 1)
                 if (
                     nxt is not None
                     and not nxt.role
@@ -310,7 +312,7 @@ class Composer:
         return not rest
 
     def _which_entity(self, index: int) -> None:
-        """ "Which 3 countries have the most customers": the entity comes first, and a
+        """In "Which 3 countries have the most customers" the entity comes first, and a
         number before it (or a singular "which customer has") is the limit."""
         top = self.roles.top
         assert top is not None
@@ -372,14 +374,14 @@ class Composer:
 
     def _agg_roles(self) -> None:
         words = self.words
-        for m in self.mentions:  # "total quantity": "total" is the cue, not the order total
-            if m.role or m.end - m.start != 1 or words[m.start] not in ("total", "sum"):
+        for cue in self.mentions:  # "total quantity": "total" is the cue, not the order total
+            if cue.role or cue.end - cue.start != 1 or words[cue.start] not in ("total", "sum"):
                 continue
-            nxt = self.mention_at(m.end, reach=0)
+            nxt = self.mention_at(cue.end, reach=0)
             if nxt is not None and not nxt.role and self._has_numeric(nxt):
-                m.role = "cue"
+                cue.role = "cue"
                 nxt.role = "metric"
-                self.roles.metrics.append(Metric("sum", nxt, start=m.start))
+                self.roles.metrics.append(Metric("sum", nxt, start=cue.start))
         covered = {i for m in self.mentions for i in range(m.start, m.end)}
         covered |= self._comparison_tokens()
         i = 0
@@ -408,7 +410,7 @@ class Composer:
             ):
                 i = end
                 continue
-            m = self.mention_at(end, reach=2)
+            m: Mention | None = self.mention_at(end, reach=2)
             if (
                 m is not None
                 and not m.role
@@ -426,17 +428,14 @@ class Composer:
             if m.has("measure", "field") and self._numeric_primary(m):
                 m.role = "metric"
                 self.roles.metrics.append(Metric(func, m, start=i))
-            elif (
-                m.has("model")
-                and func == "sum"
-                and phrase != ("how", "much")
-                and not self._numeric_primary(m)
-            ):
+            elif m.has("model") and phrase == ("total",) and not self._numeric_primary(m):
                 m.role = "counted"  # "total orders" counts orders
                 self.roles.counted.append((m, False))
-            elif m.has("model") and (phrase == ("how", "much") or func == "avg"):
-                m.role = "metric"  # "how much was refunded", "average refund"
-                self.roles.metrics.append(Metric("avg" if func == "avg" else "sum", m, start=i))
+            elif m.has("model") and func in ("sum", "avg"):
+                m.role = (
+                    "metric"  # "sum of all payments", "how much was refunded", "average refund"
+                )
+                self.roles.metrics.append(Metric(func, m, start=i))
             elif m.has("model") and func in ("max", "min") and self.roles.top is None:
                 dim = C.SUPERLATIVE_DIMENSION.get(words[i], "amount")
                 self.roles.top = Top(1, func == "max", dim, i, end)
@@ -606,7 +605,7 @@ class Composer:
         self._proper_nouns()
 
     def _names_adjacent_value(self, m: Mention) -> bool:
-        """ "high priority", "status pending": the field's name next to its own value."""
+        """A field's name next to its own value: "high priority", "status pending"."""
         if m.has("value", "segment", "model") or not m.has("field"):
             return False
         fields = {(s.model, s.name) for s in m.of_kind("field")}
@@ -629,7 +628,7 @@ class Composer:
         return False
 
     def _field_hint(self, m: Mention) -> bool:
-        """ "shipped to Japan": "shipped" names the field of the value after it
+        """In "shipped to Japan", "shipped" names the field of the value after it
         (shipping country), it is not the status "shipped"."""
         if not m.has("value"):
             return False
@@ -698,7 +697,12 @@ class Composer:
         for tokens in runs:
             text = self.text[tokens[0].start : tokens[-1].end].strip("\"'“”")
             if len(text) >= 2:
-                self.roles.searches.append(text)
+                index = self.tokens.index(tokens[0])
+                owner = self.mention_before(index, reach=0)
+                models = [s.model for s in owner.of_kind("model")] if owner is not None else []
+                if owner is not None and models and not owner.role:
+                    owner.role = "hint"  # "the artist Queen": a name of an artist
+                self.roles.searches.append((text, models))
 
     # ------------------------------------------------------------------ sense helpers
 
@@ -764,12 +768,15 @@ class Composer:
         return all(s.strength < strong_models[0].strength for s in others)
 
     def _verb_form(self, m: Mention) -> bool:
-        """ "opened" in "tickets opened yesterday" is the event, not the status "open"."""
+        """A verb, not a value: "opened" in "tickets opened yesterday" is the event, not the
+        status "open"."""
         word = m.text.lower()
+        values = [s for s in m.senses if s.kind in ("value", "segment")]
         return (
             word.endswith("ed")
-            and m.has("value")
-            and not any(self.exact(m, s) for s in m.senses if s.kind in ("value", "segment"))
+            and bool(values)
+            and not any(self.exact(m, s) for s in values)
+            and all(len(word) > len(str(s.value or s.name)) for s in values)
         )
 
     # ------------------------------------------------------------------ sources

@@ -9,6 +9,7 @@ never to produce a dictionary word.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 #: Contractions expanded before tokenising, so that negation is always a word.
@@ -224,11 +225,17 @@ IRREGULAR = {
 }  # fmt: skip
 
 
+def fold(text: str) -> str:
+    """Lower case without accents: "São Paulo" -> "sao paulo"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def stem(word: str) -> str:
     """A light stem: plural and verb endings off, doubled final consonant undone, trailing
     'e' dropped. ``categories`` -> ``category``, ``shipped`` -> ``ship``, ``placed`` ->
     ``plac`` (as is ``place``), ``statuses`` -> ``status``."""
-    w = word.lower()
+    w = fold(word)
     if w in IRREGULAR:
         return IRREGULAR[w]
     if len(w) <= 3 or not w.isalpha():
@@ -241,7 +248,7 @@ def stem(word: str) -> str:
         w = w[:-1]
     if w.endswith("ing") and len(w) > 5 and _has_vowel(w[:-3]):
         w = _undouble(w[:-3])
-    elif w.endswith("ed") and len(w) > 4 and _has_vowel(w[:-2]):
+    elif w.endswith("ed") and not w.endswith("eed") and len(w) > 4 and _has_vowel(w[:-2]):
         w = _undouble(w[:-2])
     if w.endswith("e") and len(w) > 3:
         w = w[:-1]

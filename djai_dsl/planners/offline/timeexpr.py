@@ -238,11 +238,10 @@ def _relative_at(tokens: list[Token], i: int, today: dt.date) -> tuple[_Period, 
         return None
     j = i + 1
     count = None
-    if j < len(tokens) and tokens[j].kind == "number" and isinstance(tokens[j].value, float):
-        value = tokens[j].value
-        if value.is_integer() and 1 <= value <= 10000:
-            count = int(value)
-            j += 1
+    value = tokens[j].value if j < len(tokens) and tokens[j].kind == "number" else None
+    if isinstance(value, float) and value.is_integer() and 1 <= value <= 10000:
+        count = int(value)
+        j += 1
     unit = UNITS.get(tokens[j].stem) if j < len(tokens) else None
     if unit is None:
         return None

@@ -24,7 +24,7 @@ export function assistantArticle(kind, ...children) {
   );
 }
 
-/** The element for one envelope. options: {active, retry} */
+/** The element for one envelope. options: {active, retry, history} */
 export function renderEnvelope(envelope, app, options = {}) {
   switch (envelope?.type) {
     case "answer":
@@ -300,7 +300,7 @@ export function examplesBlock(examples, app, heading = T.examples) {
 
 // ------------------------------------------------------------------------- error
 
-export function renderError(envelope, { retry = null } = {}) {
+export function renderError(envelope, { retry = null, history = false } = {}) {
   const d = envelope?.data || {};
   const article = assistantArticle(
     "error-message",
@@ -308,7 +308,7 @@ export function renderError(envelope, { retry = null } = {}) {
     envelope?.message ? h("p", {}, envelope.message) : null,
     d.hint ? h("p", { class: "djai-hint" }, d.hint) : null,
   );
-  article.setAttribute("role", "alert");
+  if (!history) article.setAttribute("role", "alert"); // announced when it happens, not on reload
   if (d.retryable && retry) {
     const again = button(T.retry, () => {
       again.disabled = true;

@@ -32,6 +32,7 @@ class App {
       send: $("djai-send"),
       progress: $("djai-progress"),
       progressText: $("djai-progress-text"),
+      progressTime: $("djai-progress-time"),
       cancel: $("djai-cancel"),
       newChat: $("djai-new-chat"),
       toggle: $("djai-chats-toggle"),
@@ -139,7 +140,7 @@ class App {
         this.addUser(message.content, { dsl: message.kind === "dsl", scroll: false });
       } else if (message.envelope) {
         const active = message.envelope.type === "clarification" && message.envelope.data.pending_clarification_id === pending;
-        this.el.log.append(renderEnvelope(message.envelope, this, { active }));
+        this.el.log.append(renderEnvelope(message.envelope, this, { active, history: true }));
       } else {
         this.el.log.append(assistantArticle("text", h("p", {}, message.content)));
       }
@@ -173,7 +174,7 @@ class App {
   async renameChat(chatId, title) {
     const renamed = await this.api.renameChat(chatId, title);
     if (!renamed.ok) {
-      window.alert(renamed.body.message);
+      this.addAssistant(renderError(renamed.body));
       return false;
     }
     this.chats = this.chats.map((c) => (c.id === chatId ? renamed.body : c));
@@ -185,7 +186,7 @@ class App {
   async deleteChat(chatId) {
     const deleted = await this.api.deleteChat(chatId);
     if (!deleted.ok && deleted.status !== 404) {
-      window.alert(deleted.body.message);
+      this.addAssistant(renderError(deleted.body));
       return;
     }
     this.chats = this.chats.filter((c) => c.id !== chatId);
@@ -340,10 +341,12 @@ class App {
     this.el.app.dataset.state = on ? "busy" : "ready";
     this.el.log.setAttribute("aria-busy", String(on));
     if (!on) return;
+    // The seconds are for the eye only: a screen reader hears "Working…" once.
     const started = Date.now();
     this.el.progressText.textContent = T.working;
+    this.el.progressTime.textContent = "";
     this.timer = setInterval(() => {
-      this.el.progressText.textContent = T.workingFor(Math.round((Date.now() - started) / 1000));
+      this.el.progressTime.textContent = T.seconds(Math.round((Date.now() - started) / 1000));
     }, 1000);
   }
 }

@@ -4,7 +4,7 @@ export const T = {
   newChat: "New chat",
   untitled: "Untitled chat",
   working: "Working…",
-  workingFor: (s) => `Working… ${s} s`,
+  seconds: (s) => `${s} s`,
   cancelled: "Stopped waiting. The server may still finish; reload the chat to see it.",
   rename: "Rename",
   renameLabel: (title) => `Rename chat “${title}”`,
