@@ -71,7 +71,7 @@ def test_capabilities_focus_a_model_the_user_may_see(api: Api, client: Client) -
     body = api.get("/capabilities", model="shop.order").json()
     assert body["focus"] == {"label": "shop.order", "name": "orders"}
     assert body["examples"][0] == "How many orders are there?"
-    assert all("orders" in q for q in body["examples"][:3])
+    assert body["examples"] and all("orders" in q for q in body["examples"])
     # A model the user may not view is not offered, and does not say it exists.
     assert api.get("/capabilities", model="auth.user").json()["focus"] is None
     response = api.get("/capabilities", model="not a label")

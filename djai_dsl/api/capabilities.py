@@ -82,7 +82,8 @@ def _ref(info: ModelInfo) -> ModelRefOut:
 
 
 def _examples(manifest: Manifest, focus: ModelInfo | None) -> list[str]:
-    """The service's examples (those a refusal shows), with more about the focused model."""
+    """The service's examples (those a refusal shows), or questions about the focused model
+    only: a page opened from the orders changelist suggests nothing about albums."""
     if focus is None:
         return examples_for(manifest, n=EXAMPLES)
     plural = focus.verbose_name_plural
@@ -92,8 +93,7 @@ def _examples(manifest: Manifest, focus: ModelInfo | None) -> list[str]:
             f"How many {plural} per month this year?",
             f"How many {plural} in the last 7 days?",
         ]
-    rest = [q for q in examples_for(manifest, [focus.label], n=EXAMPLES) if q not in own]
-    return (own + rest)[:EXAMPLES]
+    return own
 
 
 @endpoint(("GET",))
