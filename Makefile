@@ -7,7 +7,7 @@
 #   make test-all        the three above
 #   make lint            ruff check + ruff format --check
 #   make demo            migrate, seed and start the demo on http://127.0.0.1:8000/admin/
-#   make bench           compiler speed benchmark
+#   make bench           compiler/executor speed and API overhead per message
 #   make eval            offline planner on the benchmark question sets (temporary demo DB)
 #   make release-check   build sdist + wheel, twine check, inspect their contents
 #   make clean-host      install the wheel into fresh venvs (Django 4.2 and 6) and use it
@@ -69,6 +69,7 @@ demo: venv
 
 bench: venv
 	$(BIN)/python benchmarks/compile.py
+	$(BIN)/python benchmarks/api_overhead.py
 
 eval: venv
 	$(BIN)/python benchmarks/eval_sets.py --planner offline

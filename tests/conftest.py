@@ -79,3 +79,31 @@ def manifest(db):  # type: ignore[no-untyped-def]
     from djai_dsl.manifest import build_manifest
 
     return build_manifest()
+
+
+def _db_order(item: pytest.Item) -> int:
+    """pytest-django's order: 0 = database tests in a rolled-back transaction, 1 = tests
+    that commit (transaction=True, live_server), 2 = no database."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    transactional = "transactional_db" in fixtures or "live_server" in fixtures
+    if marker is not None:
+        transactional = transactional or bool(
+            marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")
+        )
+    if transactional:
+        return 1
+    if marker is not None or "db" in fixtures:
+        return 0
+    return 2
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run committing tests after all others, again, after every other plugin has reordered.
+
+    Tests that commit flush every table when they end, which removes the session's seeded
+    demo data. pytest-django sorts them last, but pytest-playwright's session-scoped browser
+    parametrization regroups tests afterwards and put browser tests in the middle of the run.
+    A stable sort keeps each group's internal order."""
+    items.sort(key=_db_order)

@@ -20,7 +20,23 @@ from djai_dsl.evaluation.runner import Outcome, Verdict, evaluate, judge
 from djai_dsl.evaluation.scoring import GoldAnswer, Table, Tolerance, compare
 from djai_dsl.models import Chat, QueryLog
 from djai_dsl.planners.offline import OfflinePlanner, clear_value_index
-from tests.conftest import NOW, ROOT, TZ
+from tests.conftest import NOW, ROOT, SEED_SCALE, TODAY, TZ
+
+
+@pytest.fixture(scope="module", autouse=True)
+def demo_data(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """The seeded demo data, put back when a live-server test that ran earlier in the
+    session flushed it (transactional tests empty the database after themselves)."""
+    from demo.chinook.loader import is_loaded
+    from demo.chinook.loader import load as load_chinook
+    from demo.shop.models import Order
+    from demo.shop.seed import seed
+
+    with django_db_blocker.unblock():
+        if not Order.objects.exists():
+            seed(seed=42, scale=SEED_SCALE, today=TODAY)
+        if not is_loaded():
+            load_chinook()
 
 
 def gold(columns: list[str], rows: list[list[Any]], **kwargs: Any) -> GoldAnswer:

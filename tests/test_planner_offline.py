@@ -28,11 +28,27 @@ from djai_dsl.planners.base import (
 from djai_dsl.planners.offline import OfflinePlanner, clear_value_index
 from djai_dsl.planners.offline.values import values_for
 from djai_dsl.planners.select import get_planner
-from tests.conftest import NOW, TZ
+from tests.conftest import NOW, SEED_SCALE, TODAY, TZ
 
 pytestmark = pytest.mark.django_db
 
 PLANNER = OfflinePlanner()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def demo_data(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """The seeded demo data, put back when a live-server test that ran earlier in the
+    session flushed it (transactional tests empty the database after themselves)."""
+    from demo.chinook.loader import is_loaded
+    from demo.chinook.loader import load as load_chinook
+    from demo.shop.models import Order
+    from demo.shop.seed import seed
+
+    with django_db_blocker.unblock():
+        if not Order.objects.exists():
+            seed(seed=42, scale=SEED_SCALE, today=TODAY)
+        if not is_loaded():
+            load_chinook()
 
 
 @pytest.fixture(autouse=True)

@@ -50,9 +50,15 @@ HELP_RE = re.compile(
     r"what (do|can) you know|who are you)\b"
 )
 # Asking to change data: djai only reads, whatever the planner would make of it.
+# A request to change data starts with an imperative. Verbs that are never nouns count with
+# any object; verbs that are also nouns ("refund reasons by month", "update frequency") count
+# only with a determiner, a quantity or an id after them ("refund order 42", "cancel all...").
 WRITE_RE = re.compile(
-    r"^\s*(please\s+|can you\s+|could you\s+)?(delete|remove|drop|truncate|update|modify|"
-    r"insert|create|add|rename|edit|refund|cancel|send|deactivate|reactivate)\s+\w"
+    r"^\s*(please\s+|can you\s+|could you\s+)?(?:"
+    r"(delete|remove|drop|truncate|insert|modify|rename|deactivate|reactivate|erase|wipe)\s+\w"
+    r"|(update|create|add|edit|refund|cancel|send|set|change|make|mark|close|reopen|assign)\s+"
+    r"(?:the|all|every|each|this|that|these|those|a|an|my|our|their|some|#|\d|\w+\s+#?\d)"
+    r")"
 )
 # Subjects that are about the world, not this database.
 OFF_TOPIC_WORDS = _word_set(

@@ -210,16 +210,19 @@ def test_functions_that_reach_outside_are_denied_by_name(db, name, database_unch
     too. Registered or not, the authorizer denies them inside read_only()."""
     raw = connection.connection
     raw.create_function(name, -1, lambda *args: "called")
-    with (
-        database_unchanged(),
-        pytest.raises(ReadOnlyViolation),
-        read_only(),
-        connection.cursor() as cursor,
-    ):
-        cursor.execute(f"SELECT {name}('/tmp/djai-security-x', 'x')")
-    with connection.cursor() as cursor:  # outside the block the function works again
-        cursor.execute(f"SELECT {name}('x')")
-        assert cursor.fetchone() == ("called",)
+    try:
+        with (
+            database_unchanged(),
+            pytest.raises(ReadOnlyViolation),
+            read_only(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(f"SELECT {name}('/tmp/djai-security-x', 'x')")
+        with connection.cursor() as cursor:  # outside the block the function works again
+            cursor.execute(f"SELECT {name}('x')")
+            assert cursor.fetchone() == ("called",)
+    finally:
+        raw.create_function(name, -1, None)  # the connection is shared with later tests
 
 
 def test_hostile_querysets_handed_to_the_executor_are_refused(db, database_unchanged):

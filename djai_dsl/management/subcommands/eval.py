@@ -56,7 +56,10 @@ class EvalSubcommand(Subcommand):
         add_user_argument(parser)
 
     def handle(self, **options: Any) -> None:
-        planner = get_planner(options.get("planner"))
+        try:
+            planner = get_planner(options.get("planner"))
+        except DjaiError as exc:
+            raise CommandError(f"[{exc.code}] {exc}") from exc
         user = get_user(options.get("user"))
         now = _parse_now(options.get("now"))
         reports = []
