@@ -177,7 +177,11 @@ def main() -> None:
         def orm_sql() -> Any:
             return str(hand().query)
 
-        d, o, c = timed(dsl, args.repeat), timed(hand, args.repeat), timed(compile_only, args.repeat)
+        d, o, c = (
+            timed(dsl, args.repeat),
+            timed(hand, args.repeat),
+            timed(compile_only, args.repeat),
+        )
         ds, os_ = timed(dsl_sql, args.repeat), timed(orm_sql, args.repeat)
         ratio = statistics.median(d) / statistics.median(o)
         compile_ratio = statistics.median(c) / statistics.median(o)

@@ -35,7 +35,47 @@ PERIOD_RE = re.compile(r"^(\d{4})(?:-(Q[1-4]|\d{2})(?:-(\d{2}))?)?$")
 #: Words of the DSL that cannot be used as names (aliases, segment names) because the
 #: grammar would read them as keywords.
 RESERVED_WORDS = frozenset(
-    ["from", "where", "select", "group", "by", "aggregate", "having", "sort", "limit", "offset", "and", "or", "not", "in", "is", "null", "between", "contains", "starts", "ends", "with", "exists", "true", "false", "asc", "desc", "last", "this", "previous", "next", "count", "sum", "avg", "min", "max", "distinct", "filter", "segment", "measure"]
+    [
+        "from",
+        "where",
+        "select",
+        "group",
+        "by",
+        "aggregate",
+        "having",
+        "sort",
+        "limit",
+        "offset",
+        "and",
+        "or",
+        "not",
+        "in",
+        "is",
+        "null",
+        "between",
+        "contains",
+        "starts",
+        "ends",
+        "with",
+        "exists",
+        "true",
+        "false",
+        "asc",
+        "desc",
+        "last",
+        "this",
+        "previous",
+        "next",
+        "count",
+        "sum",
+        "avg",
+        "min",
+        "max",
+        "distinct",
+        "filter",
+        "segment",
+        "measure",
+    ]
 )
 
 
@@ -264,7 +304,17 @@ class Exists(_Node):
 
 
 Condition = Annotated[
-    Compare | Between | InList | TextMatch | IsNull | TimeWindow | SegmentRef | And | Or | Not | Exists,
+    Compare
+    | Between
+    | InList
+    | TextMatch
+    | IsNull
+    | TimeWindow
+    | SegmentRef
+    | And
+    | Or
+    | Not
+    | Exists,
     Field(discriminator="kind"),
 ]
 

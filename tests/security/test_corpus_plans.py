@@ -106,6 +106,15 @@ HIDDEN_PATHS = [
 ]
 
 
+def exists_on(path: str) -> dict[str, Any]:
+    """``exists(head where tail = "x")`` for a dotted path; ``exists(path)`` for one name
+    (a hidden field named as if it were a relation)."""
+    if "." not in path:
+        return {"kind": "exists", "relation": path}
+    head, tail = path.split(".", 1)
+    return {"kind": "exists", "relation": head, "condition": cmp(tail)}
+
+
 def hidden_positions(source: str, path: str) -> dict[str, dict[str, Any]]:
     """The same hidden path in every place a plan can name a field."""
     return {
@@ -145,6 +154,7 @@ def hidden_positions(source: str, path: str) -> dict[str, dict[str, Any]]:
             source, aggregates=[{"kind": "aggregate", "name": "m", "func": "max", "field": path}]
         ),
         "aggregate-filter": plan(source, aggregates=[count(filter=cmp(path))]),
+        "exists": plan(source, where=exists_on(path)),
     }
 
 
