@@ -92,7 +92,7 @@ class _Node(BaseModel):
 
 
 def _check_path(value: str) -> str:
-    if not PATH_RE.match(value) or "__" in value:
+    if not PATH_RE.fullmatch(value) or "__" in value:
         raise ValueError(
             f"{value!r} is not a field path: use field names joined by dots, "
             "e.g. 'total' or 'customer.country'"
@@ -101,7 +101,7 @@ def _check_path(value: str) -> str:
 
 
 def _check_name(value: str) -> str:
-    if not IDENT_RE.match(value) or "__" in value:
+    if not IDENT_RE.fullmatch(value) or "__" in value:
         raise ValueError(
             f"{value!r} is not a valid name: start with a letter, then letters, digits or '_'"
         )
@@ -230,7 +230,7 @@ class CalendarPeriod(_Node):
     def _period(cls, value: str) -> str:
         import datetime as dt
 
-        m = PERIOD_RE.match(value)
+        m = PERIOD_RE.fullmatch(value)
         if not m:
             raise ValueError(f"{value!r} is not a period: use 2024, 2024-Q1, 2024-03 or 2024-03-05")
         year, middle, day = m.groups()
@@ -447,7 +447,7 @@ class QueryPlan(_Node):
     @field_validator("source")
     @classmethod
     def _source(cls, v: str) -> str:
-        if not MODEL_LABEL_RE.match(v) or "__" in v:
+        if not MODEL_LABEL_RE.fullmatch(v) or "__" in v:
             raise ValueError(f"{v!r} is not a model name: use 'app_label.model'")
         return v
 

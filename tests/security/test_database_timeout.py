@@ -3,8 +3,9 @@ query is stopped within 10% of the limit, plus a fixed allowance for the work ar
 
 The limit is 500 ms. The measured time spans the whole ``read_only()`` block: setting the
 limit, the query, the rollback and the clean-up, on a local database server. The allowance
-for that is ``OVERHEAD`` (100 ms); where this was written the whole block took 500-540 ms,
-rarely up to about 610 ms (SQLite, interrupted while sorting). Each backend is tried with a
+for that is ``OVERHEAD`` (250 ms, which also absorbs coverage tracing and a busy CI machine);
+where this was written the whole block took 500-540 ms, rarely up to about 610 ms (SQLite,
+interrupted while sorting). Each backend is tried with a
 query that sleeps (SQLite has no sleep: a second computing query) and one that computes,
 with the executor owning the transaction and nested in one.
 """
@@ -22,7 +23,8 @@ from tests.security.conftest import MODES, VENDOR, attack
 
 LIMIT_MS = 500
 TOLERANCE = 0.10  # of the limit
-OVERHEAD = 0.100  # seconds: the statements around the query, the rollback, the clean-up
+OVERHEAD = 0.250  # seconds: the statements around the query, rollback, clean-up, and
+# coverage tracing or a busy CI machine (measured here: 500-540 ms, outliers near 610 ms)
 
 SLOW_QUERIES = {
     "sqlite": {
