@@ -188,6 +188,8 @@ class RateLimited(DjaiError):
     http_status = 429
     retryable = True
     default_message = "Too many questions in a short time; wait a moment."
+    #: seconds until a new request is accepted (sent as the Retry-After header)
+    retry_after: int | None = None
 
 
 class QueryTimeout(DjaiError):

@@ -137,11 +137,18 @@ def endpoint(
 
 def error_response(exc: DjaiError, trace_id: str, chat_id: int | None = None) -> JsonResponse:
     envelope = composer.error(MetaInfo(chat_id, trace_id), exc)
-    return JsonResponse(envelope_json(envelope), status=exc.http_status)
+    response = JsonResponse(envelope_json(envelope), status=exc.http_status)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def reply_response(reply: Reply) -> JsonResponse:
-    return JsonResponse(reply.envelope, status=reply.status)
+    response = JsonResponse(reply.envelope, status=reply.status)
+    for name, value in reply.headers.items():
+        response[name] = value
+    return response
 
 
 def read_body(request: HttpRequest, model: type[M]) -> M:

@@ -14,6 +14,7 @@ becomes an error envelope with its status, and anything else an ``internal_error
 from __future__ import annotations
 
 import datetime as dt
+import math
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -99,6 +100,7 @@ class Reply:
     envelope: dict[str, Any]
     status: int
     trace_id: str
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. Retry-After on a 429
 
     @property
     def type(self) -> str:
@@ -120,6 +122,7 @@ class _Turn:
     user_message_id: int | None = None
     machine: ClarificationMachine | None = None
     events: list[Transition] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)  # extra HTTP headers of the reply
     question: str = ""  # for the summary line
     title_from: str = ""  # the text an automatic title is made from
     plan_dsl: str = ""
@@ -149,6 +152,9 @@ class _Turn:
     def fail(self, exc: DjaiError) -> None:
         self.envelope = composer.error(self.meta, exc)
         self.status = exc.http_status
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            self.headers["Retry-After"] = str(retry_after)
         self.route = QueryLog.Route.ERROR
         self.error_code = exc.code
         self.message_kind = Message.Kind.ERROR if self.user_message_id is not None else ""
@@ -850,7 +856,7 @@ class ChatService:
             planner=turn.planner or None,
             rows=turn.row_count,
         )
-        return Reply(envelope_json(turn.envelope), turn.status, self.trace_id)
+        return Reply(envelope_json(turn.envelope), turn.status, self.trace_id, dict(turn.headers))
 
     def _update_chat(self, chat: Chat, turn: _Turn, message: Message | None) -> None:
         fields: set[str] = set()
@@ -897,13 +903,17 @@ class ChatService:
         limit = self.config["RATE_LIMIT_PER_MINUTE"]
         if not limit:
             return
-        recent = (
-            QueryLog.objects.filter(user=self.user, created_at__gte=timezone.now() - RATE_WINDOW)
-            .exclude(error_code=RateLimited.code)
-            .count()
-        )
-        if recent >= limit:
-            raise RateLimited(hint=f"at most {limit} questions per minute")
+        now = timezone.now()
+        recent = QueryLog.objects.filter(
+            user=self.user, created_at__gte=now - RATE_WINDOW
+        ).exclude(error_code=RateLimited.code)
+        if recent.count() >= limit:
+            # The window frees a place when the oldest counted request leaves it.
+            oldest = recent.order_by("created_at").values_list("created_at", flat=True).first()
+            wait = RATE_WINDOW - (now - oldest) if oldest is not None else RATE_WINDOW
+            error = RateLimited(hint=f"at most {limit} questions per minute")
+            error.retry_after = max(1, math.ceil(wait.total_seconds()))
+            raise error
 
     @staticmethod
     def _text(value: str, name: str, max_length: int) -> str:
