@@ -47,5 +47,7 @@ def test_dsl_returns_the_rows_of_a_hand_written_queryset(djai_assert_matches) ->
 
 
 def test_compile_uses_the_injected_clock(djai_compile) -> None:  # type: ignore[no-untyped-def]
-    compiled = djai_compile("from shop.order where created_at in previous month aggregate n = count()")
+    compiled = djai_compile(
+        "from shop.order where created_at in previous month aggregate n = count()"
+    )
     assert "2026-05-01 to 2026-05-31; today does not count" in compiled.explanation

@@ -14,8 +14,8 @@ becomes an error envelope with its status, and anything else an ``internal_error
 from __future__ import annotations
 
 import datetime as dt
-import math
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -904,9 +904,9 @@ class ChatService:
         if not limit:
             return
         now = timezone.now()
-        recent = QueryLog.objects.filter(
-            user=self.user, created_at__gte=now - RATE_WINDOW
-        ).exclude(error_code=RateLimited.code)
+        recent = QueryLog.objects.filter(user=self.user, created_at__gte=now - RATE_WINDOW).exclude(
+            error_code=RateLimited.code
+        )
         if recent.count() >= limit:
             # The window frees a place when the oldest counted request leaves it.
             oldest = recent.order_by("created_at").values_list("created_at", flat=True).first()
