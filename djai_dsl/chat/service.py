@@ -884,6 +884,9 @@ class ChatService:
             "max_chars": int(self.config["SUMMARY_MAX_CHARS"]),
         }
         path = self.config["SUMMARIZER"]
+        if not path and self.config["PLANNER"] == "llm":
+            # With a provider configured, the model writes the summary too.
+            path = "djai_dsl.chat.summary_llm.llm_summary"
         if path:
             try:
                 text = str(import_string(path)(summary, **arguments))
