@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import abc
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
-class Subcommand:
+class Subcommand(abc.ABC):
     """One subcommand. Output goes through the parent command's ``stdout``/``stderr`` so that
     ``call_command(..., stdout=buf)`` captures it."""
 
@@ -31,11 +32,12 @@ class Subcommand:
     def style(self) -> Any:
         return self.command.style
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        """Add this subcommand's options to its own sub-parser."""
+    def add_arguments(self, parser: CommandParser) -> None:  # noqa: B027 (optional hook)
+        """Add this subcommand's options to its own sub-parser (none by default)."""
 
+    @abc.abstractmethod
     def handle(self, **options: Any) -> None:
-        raise NotImplementedError(f"{type(self).__name__} must implement handle()")
+        """Run the subcommand with the parsed options."""
 
 
 def add_user_argument(parser: CommandParser) -> None:
