@@ -335,23 +335,9 @@ class ChatService:
         clarification: ClarificationAnswer | None,
     ) -> None:
         trace = turn.trace
-        turn.attach(self.chat(chat_id))
-        chat = turn.chat
-        assert chat is not None
-        self._check_rate_limit()
-        text = self._text(content, "content", self.config["MAX_MESSAGE_LENGTH"])
-        tz, locale = self._client(client_context)
-        now = self.now()
-        turn.user_message_id = Message.objects.create(
-            chat=chat,
-            role=Message.Role.USER,
-            kind=Message.Kind.QUESTION,
-            content=text,
-            trace_id=self.trace_id,
-        ).pk
-        turn.message_kind = Message.Kind.ERROR
-        machine = ClarificationMachine(chat, now=now, ttl_seconds=self._ttl())
-        turn.machine = machine
+        chat, text, tz, locale, now, machine = self._open_turn(
+            turn, chat_id, content, "content", Message.Kind.QUESTION, client_context
+        )
         chosen = None
         if clarification is not None:
             chosen = machine.answer_by_id(
@@ -399,6 +385,34 @@ class ChatService:
             self._refuse_by_router(turn, intent, manifest)
             return
         self._plan(turn, intent, question, manifest, tz, now, locale, planner_pending, execute=True)
+
+    def _open_turn(
+        self,
+        turn: _Turn,
+        chat_id: int,
+        value: str,
+        name: str,
+        kind: str,
+        client_context: ClientContext | None,
+    ) -> tuple[Chat, str, ZoneInfo, str, dt.datetime, ClarificationMachine]:
+        """What a question and a query text share before they differ: the owner's chat, the
+        rate limit, the size check, the client's zone and locale, the recorded user message
+        (an error reply until something better is recorded) and the clarification machine."""
+        turn.attach(self.chat(chat_id))
+        chat = turn.chat
+        assert chat is not None
+        self._check_rate_limit()
+        limit = self.config["MAX_MESSAGE_LENGTH" if name == "content" else "MAX_DSL_LENGTH"]
+        text = self._text(value, name, limit)
+        tz, locale = self._client(client_context)
+        now = self.now()
+        turn.user_message_id = Message.objects.create(
+            chat=chat, role=Message.Role.USER, kind=kind, content=text, trace_id=self.trace_id
+        ).pk
+        turn.message_kind = Message.Kind.ERROR
+        machine = ClarificationMachine(chat, now=now, ttl_seconds=self._ttl())
+        turn.machine = machine
+        return chat, text, tz, locale, now, machine
 
     def _preview(
         self,
@@ -450,23 +464,9 @@ class ChatService:
         client_context: ClientContext | None,
         page_size: int | None,
     ) -> None:
-        turn.attach(self.chat(chat_id))
-        chat = turn.chat
-        assert chat is not None
-        self._check_rate_limit()
-        text = self._text(dsl, "dsl", self.config["MAX_DSL_LENGTH"])
-        tz, _locale = self._client(client_context)
-        now = self.now()
-        turn.user_message_id = Message.objects.create(
-            chat=chat,
-            role=Message.Role.USER,
-            kind=Message.Kind.DSL,
-            content=text,
-            trace_id=self.trace_id,
-        ).pk
-        turn.message_kind = Message.Kind.ERROR
-        machine = ClarificationMachine(chat, now=now, ttl_seconds=self._ttl())
-        turn.machine = machine
+        _chat, text, tz, _locale, now, machine = self._open_turn(
+            turn, chat_id, dsl, "dsl", Message.Kind.DSL, client_context
+        )
         machine.supersede("query text run")
         with turn.trace.stage("manifest"):
             manifest = build_manifest(self.user)
