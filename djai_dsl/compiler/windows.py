@@ -19,6 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from djai_dsl.periods import floor_date, shift_date
 from djai_dsl.plan import CalendarPeriod, RelativeWindow, TimeUnit, Window
 
 _UTC = dt.timezone.utc
@@ -45,39 +46,6 @@ class ResolvedWindow:
         return f"{start_d.isoformat()} to {last_d.isoformat()}"
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + (day.month - 1) + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def _floor_date(day: dt.date, unit: TimeUnit) -> dt.date:
-    if unit == "day":
-        return day
-    if unit == "week":
-        return day - dt.timedelta(days=day.weekday())
-    if unit == "month":
-        return day.replace(day=1)
-    if unit == "quarter":
-        return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-    if unit == "year":
-        return dt.date(day.year, 1, 1)
-    raise ValueError(unit)
-
-
-def _shift_date(day: dt.date, unit: TimeUnit, n: int) -> dt.date:
-    if unit == "day":
-        return day + dt.timedelta(days=n)
-    if unit == "week":
-        return day + dt.timedelta(weeks=n)
-    if unit == "month":
-        return _add_months(day, n)
-    if unit == "quarter":
-        return _add_months(day, 3 * n)
-    if unit == "year":
-        return _add_months(day, 12 * n)
-    raise ValueError(unit)
-
-
 def _local_midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=tz)
 
@@ -98,12 +66,12 @@ def resolve_relative(
             "next": (floor + hour, floor + (n + 1) * hour),
         }[window.anchor]
         return ResolvedWindow(start.astimezone(tz), end.astimezone(tz), unit)
-    floor_d = _floor_date(local_now.date(), unit)
+    floor_d = floor_date(local_now.date(), unit)
     start_d, end_d = {
-        "last": (_shift_date(floor_d, unit, -(n - 1)), _shift_date(floor_d, unit, 1)),
-        "this": (floor_d, _shift_date(floor_d, unit, 1)),
-        "previous": (_shift_date(floor_d, unit, -n), floor_d),
-        "next": (_shift_date(floor_d, unit, 1), _shift_date(floor_d, unit, n + 1)),
+        "last": (shift_date(floor_d, unit, -(n - 1)), shift_date(floor_d, unit, 1)),
+        "this": (floor_d, shift_date(floor_d, unit, 1)),
+        "previous": (shift_date(floor_d, unit, -n), floor_d),
+        "next": (shift_date(floor_d, unit, 1), shift_date(floor_d, unit, n + 1)),
     }[window.anchor]
     if as_dates:
         return ResolvedWindow(start_d, end_d, unit)
@@ -116,14 +84,14 @@ def resolve_calendar(window: CalendarPeriod, *, tz: ZoneInfo, as_dates: bool) ->
     unit: TimeUnit
     if len(parts) == 1:
         start_d, unit = dt.date(year, 1, 1), "year"
-        end_d = _shift_date(start_d, "year", 1)
+        end_d = shift_date(start_d, "year", 1)
     elif parts[1].startswith("Q"):
         quarter = int(parts[1][1])
         start_d, unit = dt.date(year, 3 * (quarter - 1) + 1, 1), "quarter"
-        end_d = _shift_date(start_d, "quarter", 1)
+        end_d = shift_date(start_d, "quarter", 1)
     elif len(parts) == 2:
         start_d, unit = dt.date(year, int(parts[1]), 1), "month"
-        end_d = _shift_date(start_d, "month", 1)
+        end_d = shift_date(start_d, "month", 1)
     else:
         start_d, unit = dt.date(year, int(parts[1]), int(parts[2])), "day"
         end_d = start_d + dt.timedelta(days=1)

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from djai_dsl.compiler import CompiledQuery, compile_plan
 from djai_dsl.errors import DjaiError
-from djai_dsl.executor import ReadOnlyExecutor, display_sql
+from djai_dsl.executor import ReadOnlyExecutor, Result, display_sql
 from djai_dsl.grammar import format_plan, parse
 from djai_dsl.management.subcommands.base import Subcommand, add_user_argument, get_user
 from djai_dsl.manifest.builder import build_manifest
@@ -84,6 +84,23 @@ def format_table(columns: list[str], rows: list[list[Any]], types: list[str] | N
     return "\n".join(out)
 
 
+def answer_data(compiled: CompiledQuery, result: Result, *, with_sql: bool) -> dict[str, Any]:
+    """The ``data`` part of an answer envelope, as the commands print it with ``--json``."""
+    data: dict[str, Any] = {
+        "result": {
+            "columns": [{"name": c.name, "type": c.type, "label": c.label} for c in result.columns],
+            "rows": result.rows,
+        },
+        "truncated": result.truncated,
+        "next_cursor": result.next_cursor,
+        "explanation": compiled.explanation,
+        "plan": format_plan(compiled.plan),
+    }
+    if with_sql:
+        data["code"] = display_sql(compiled)
+    return data
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return "∅"
@@ -111,20 +128,7 @@ class QuerySubcommand(Subcommand):
         except DjaiError as exc:
             raise CommandError(f"[{exc.code}] {exc}") from exc
         if options["as_json"]:
-            data = {
-                "result": {
-                    "columns": [
-                        {"name": c.name, "type": c.type, "label": c.label} for c in result.columns
-                    ],
-                    "rows": result.rows,
-                },
-                "truncated": result.truncated,
-                "next_cursor": result.next_cursor,
-                "explanation": compiled.explanation,
-                "plan": format_plan(compiled.plan),
-            }
-            if options["sql"]:
-                data["code"] = display_sql(compiled)
+            data = answer_data(compiled, result, with_sql=options["sql"])
             self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
             return
         self.stdout.write(compiled.explanation)

@@ -25,7 +25,7 @@ from djai_dsl.errors import BadRequest, DjaiError, ErrorDetail, PlanInvalid
 from djai_dsl.executor import ReadOnlyExecutor, display_sql
 from djai_dsl.grammar import format_plan
 from djai_dsl.management.subcommands.base import Subcommand, add_user_argument, get_user
-from djai_dsl.management.subcommands.query import format_table
+from djai_dsl.management.subcommands.query import answer_data, format_table
 from djai_dsl.manifest.builder import build_manifest
 from djai_dsl.plan import QueryPlan
 
@@ -105,27 +105,18 @@ class RunPlanSubcommand(Subcommand):
                 self.stdout.write(json.dumps(error, indent=2, ensure_ascii=False))
             raise CommandError(f"[{exc.code}] {exc}") from exc
         if options["as_json"]:
-            data: dict[str, Any] = {
-                "result": {
-                    "columns": [
-                        {"name": c.name, "type": c.type, "label": c.label} for c in result.columns
-                    ],
-                    "rows": result.rows,
-                },
-                "truncated": result.truncated,
-                "next_cursor": result.next_cursor,
-                "explanation": compiled.explanation,
-                "plan": format_plan(compiled.plan),
-            }
-            if options["sql"]:
-                data["code"] = display_sql(compiled)
+            data = answer_data(compiled, result, with_sql=options["sql"])
             self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
             return
         self.stdout.write(format_plan(compiled.plan))
         self.stdout.write("")
         self.stdout.write(compiled.explanation)
         self.stdout.write("")
-        self.stdout.write(format_table([c.name for c in result.columns], result.rows))
+        self.stdout.write(
+            format_table(
+                [c.name for c in result.columns], result.rows, [c.type for c in result.columns]
+            )
+        )
         noun = "row" if result.row_count == 1 else "rows"
         self.stdout.write(
             f"\n({result.row_count} {noun}{', truncated' if result.truncated else ''})"

@@ -23,6 +23,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
+from djai_dsl.periods import floor_date, shift_date
 from djai_dsl.plan import CalendarPeriod, RelativeWindow, TimeUnit
 from djai_dsl.planners.offline.text import Token
 
@@ -262,38 +263,16 @@ def _relative_at(tokens: list[Token], i: int, today: dt.date) -> tuple[_Period, 
 
 def _relative(anchor: str, count: int, unit: TimeUnit, today: dt.date) -> _Period:
     window = RelativeWindow(anchor=anchor, count=count, unit=unit)  # type: ignore[arg-type]
-    start = _unit_start(today, unit)
+    start = floor_date(today, unit)
     if anchor == "this":
-        first, after = start, _add_units(start, unit, 1)
+        first, after = start, shift_date(start, unit, 1)
     elif anchor == "previous":
-        first, after = _add_units(start, unit, -count), start
+        first, after = shift_date(start, unit, -count), start
     elif anchor == "next":
-        first, after = _add_units(start, unit, 1), _add_units(start, unit, 1 + count)
+        first, after = shift_date(start, unit, 1), shift_date(start, unit, 1 + count)
     else:  # last N: the current unit and the N-1 before it
-        first, after = _add_units(start, unit, 1 - count), _add_units(start, unit, 1)
+        first, after = shift_date(start, unit, 1 - count), shift_date(start, unit, 1)
     return _Period(window, first, after)
-
-
-def _unit_start(day: dt.date, unit: TimeUnit) -> dt.date:
-    if unit in ("hour", "day"):
-        return day
-    if unit == "week":
-        return day - dt.timedelta(days=day.weekday())
-    if unit == "month":
-        return day.replace(day=1)
-    if unit == "quarter":
-        return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-    return dt.date(day.year, 1, 1)
-
-
-def _add_units(day: dt.date, unit: TimeUnit, n: int) -> dt.date:
-    if unit in ("hour", "day"):
-        return day + dt.timedelta(days=n)
-    if unit == "week":
-        return day + dt.timedelta(weeks=n)
-    months = {"month": 1, "quarter": 3, "year": 12}[unit] * n
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def _quarter_at(tokens: list[Token], i: int, today: dt.date) -> tuple[_Period, int] | None:
@@ -321,7 +300,7 @@ def _quarter_at(tokens: list[Token], i: int, today: dt.date) -> tuple[_Period, i
 
 def _quarter(year: int, q: int) -> _Period:
     first = dt.date(year, 3 * (q - 1) + 1, 1)
-    return _Period(CalendarPeriod(period=f"{year}-Q{q}"), first, _add_units(first, "quarter", 1))
+    return _Period(CalendarPeriod(period=f"{year}-Q{q}"), first, shift_date(first, "quarter", 1))
 
 
 def _month_at(tokens: list[Token], i: int, today: dt.date) -> tuple[_Period, int] | None:
@@ -345,4 +324,4 @@ def _month_at(tokens: list[Token], i: int, today: dt.date) -> tuple[_Period, int
         end = j + 1
     first = dt.date(year, month, 1)
     period = CalendarPeriod(period=f"{year}-{month:02d}")
-    return _Period(period, first, _add_units(first, "month", 1)), end
+    return _Period(period, first, shift_date(first, "month", 1)), end
