@@ -144,7 +144,12 @@ def test_sql_in_a_value_the_model_chose_is_only_a_value(fake_openai, make_user, 
         "aggregates": [{"kind": "aggregate", "name": "n", "func": "count"}],
     }
     service = ChatService(make_user(is_superuser=True), clock=lambda: NOW)
+    # After the answer the configured model also writes the conversation summary.
+    fake_openai.push(
+        tool_call(answer(plan)),
+        tool_call({"summary": "Customers by name."}, name="ConversationSummary"),
+    )
     with database_unchanged(except_prefix="djai_dsl_"):
-        reply = ask(fake_openai, service, answer(plan), times=1)
+        reply = service.send_message(service.create_chat().id, QUESTION)
     assert reply.type == "answer", reply.envelope
     assert reply.envelope["data"]["result"]["rows"] == [[0]]
