@@ -7,6 +7,8 @@
 #   make test-all        the three above
 #   make lint            ruff check + ruff format --check
 #   make demo            migrate, seed and start the demo on http://127.0.0.1:8000/admin/
+#   make fuzz            schemathesis against the API's OpenAPI document, ~10,000 requests,
+#                        printing how many answered with a 5xx
 #   make bench           compiler/executor speed and API overhead per message
 #   make eval            offline planner on the benchmark question sets (temporary demo DB)
 #   make release-check   build sdist + wheel, twine check, inspect their contents
@@ -27,7 +29,7 @@ PYTEST_ARGS ?=
 DJAI_DEMO_PASSWORD ?= admin
 export DJAI_DEMO_PASSWORD
 
-.PHONY: venv test test-postgres test-mariadb test-all lint demo bench eval release-check clean-host
+.PHONY: venv test test-postgres test-mariadb test-all lint demo bench fuzz eval release-check clean-host
 
 venv: $(STAMP)
 
@@ -66,6 +68,9 @@ demo: venv
 	cd demo && ../$(BIN)/python manage.py shell -c "$$DEMO_SUPERUSER_PY"
 	@echo "djai demo: http://127.0.0.1:8000/admin/  user: admin  password: $$DJAI_DEMO_PASSWORD"
 	cd demo && ../$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+fuzz: venv
+	DJAI_FUZZ_EXAMPLES=700 DJAI_FUZZ_COUNT_ONLY=1 $(BIN)/python -m pytest tests/security/test_api_fuzz.py -q -s -p no:randomly
 
 bench: venv
 	$(BIN)/python benchmarks/compile.py

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.views.decorators.csrf import csrf_exempt
 from pydantic import BaseModel, ValidationError
@@ -74,7 +75,12 @@ class _CsrfCheck(CsrfViewMiddleware):
 def check_csrf(request: HttpRequest) -> None:
     check = _CsrfCheck(lambda req: HttpResponse())
     check.process_request(request)
-    reason = check.process_view(request, lambda: None, (), {})  # type: ignore[arg-type]
+    try:
+        reason = check.process_view(request, lambda: None, (), {})  # type: ignore[arg-type]
+    except MultiPartParserError:
+        # The check reads request.POST for a form token; a broken multipart body (e.g. no
+        # boundary) would escape Django's check as a 500.
+        raise BadRequest("The request body is not valid multipart data; send JSON.") from None
     if reason:
         raise CsrfFailed(hint=str(reason))
 
