@@ -70,7 +70,7 @@ demo: venv
 	cd demo && ../$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 fuzz: venv
-	DJAI_FUZZ_EXAMPLES=700 DJAI_FUZZ_COUNT_ONLY=1 $(BIN)/python -m pytest tests/security/test_api_fuzz.py -q -s -p no:randomly
+	DJAI_FUZZ_EXAMPLES=800 DJAI_FUZZ_COUNT_ONLY=1 $(BIN)/python -m pytest tests/security/test_api_fuzz.py -q -s -p no:randomly
 
 bench: venv
 	$(BIN)/python benchmarks/compile.py
