@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import abc
+import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 
 class Subcommand(abc.ABC):
@@ -58,3 +61,30 @@ def get_user(username: str | None) -> Any:
         return user_model._default_manager.get(**{field: username})
     except user_model.DoesNotExist:
         raise CommandError(f"There is no user with {field} {username!r}.") from None
+
+
+def add_clock_arguments(parser: CommandParser) -> None:
+    parser.add_argument(
+        "--tz", default=None, help="time zone for windows and buckets (default: TIME_ZONE)"
+    )
+    parser.add_argument(
+        "--now", default=None, help="pretend it is this ISO date-time (for reproducible output)"
+    )
+
+
+def clock_from_options(options: dict[str, Any]) -> tuple[ZoneInfo, dt.datetime]:
+    """``--tz`` and ``--now`` as a time zone and an aware datetime."""
+    name = options.get("tz") or timezone.get_default_timezone_name()
+    try:
+        tz = ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CommandError(f"Unknown time zone {name!r}.") from None
+    now = timezone.now()
+    if options.get("now"):
+        try:
+            now = dt.datetime.fromisoformat(options["now"])
+        except ValueError:
+            raise CommandError(f"--now must be an ISO date-time, not {options['now']!r}.") from None
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=tz)
+    return tz, now

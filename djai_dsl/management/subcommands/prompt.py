@@ -16,8 +16,13 @@ from django.core.management.base import CommandError, CommandParser
 
 from djai_dsl.errors import DjaiError
 from djai_dsl.grammar import parse
-from djai_dsl.management.subcommands.base import Subcommand, add_user_argument, get_user
-from djai_dsl.management.subcommands.run_plan import add_clock_arguments, clock_from_options
+from djai_dsl.management.subcommands.base import (
+    Subcommand,
+    add_clock_arguments,
+    add_user_argument,
+    clock_from_options,
+    get_user,
+)
 from djai_dsl.manifest.builder import build_manifest
 from djai_dsl.planners.base import PlannerContext
 

@@ -8,20 +8,24 @@ explanation and SQL.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.core.management.base import CommandError, CommandParser
-from django.utils import timezone
 
 from djai_dsl.compiler import CompiledQuery, compile_plan
 from djai_dsl.errors import DjaiError
 from djai_dsl.executor import ReadOnlyExecutor, Result, display_sql
 from djai_dsl.grammar import format_plan, parse
-from djai_dsl.management.subcommands.base import Subcommand, add_user_argument, get_user
+from djai_dsl.management.subcommands.base import (
+    Subcommand,
+    add_clock_arguments,
+    add_user_argument,
+    clock_from_options,
+    get_user,
+)
 from djai_dsl.manifest.builder import build_manifest
 
 
@@ -30,30 +34,14 @@ def _add_common(parser: CommandParser) -> None:
         "dsl", help='the query text, e.g. "from shop.order aggregate n = count()"; "-" reads stdin'
     )
     add_user_argument(parser)
-    parser.add_argument(
-        "--tz", default=None, help="time zone for windows and buckets (default: TIME_ZONE)"
-    )
-    parser.add_argument(
-        "--now", default=None, help="pretend it is this ISO date-time (for reproducible output)"
-    )
+    add_clock_arguments(parser)
 
 
 def _compile(options: dict[str, Any]) -> tuple[CompiledQuery, ZoneInfo]:
     text = options["dsl"]
     if text == "-":
         text = sys.stdin.read()
-    try:
-        tz = ZoneInfo(options["tz"] or timezone.get_default_timezone_name())
-    except (ZoneInfoNotFoundError, ValueError):
-        raise CommandError(f"Unknown time zone {options['tz']!r}.") from None
-    now = timezone.now()
-    if options.get("now"):
-        try:
-            now = dt.datetime.fromisoformat(options["now"])
-        except ValueError:
-            raise CommandError(f"--now must be an ISO date-time, not {options['now']!r}.") from None
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=tz)
+    tz, now = clock_from_options(options)
     manifest = build_manifest(get_user(options.get("user")))
     try:
         plan = parse(text, manifest=manifest)

@@ -9,52 +9,28 @@ as the API: the ``--user``'s manifest, validation, compilation, read-only execut
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.management.base import CommandError, CommandParser
-from django.utils import timezone
 from pydantic import ValidationError
 
 from djai_dsl.compiler import compile_plan
 from djai_dsl.errors import BadRequest, DjaiError, ErrorDetail, PlanInvalid
 from djai_dsl.executor import ReadOnlyExecutor, display_sql
 from djai_dsl.grammar import format_plan
-from djai_dsl.management.subcommands.base import Subcommand, add_user_argument, get_user
+from djai_dsl.management.subcommands.base import (
+    Subcommand,
+    add_clock_arguments,
+    add_user_argument,
+    clock_from_options,
+    get_user,
+)
 from djai_dsl.management.subcommands.query import answer_data, format_table
 from djai_dsl.manifest.builder import build_manifest
 from djai_dsl.plan import QueryPlan
-
-
-def add_clock_arguments(parser: CommandParser) -> None:
-    parser.add_argument(
-        "--tz", default=None, help="time zone for windows and buckets (default: TIME_ZONE)"
-    )
-    parser.add_argument(
-        "--now", default=None, help="pretend it is this ISO date-time (for reproducible output)"
-    )
-
-
-def clock_from_options(options: dict[str, Any]) -> tuple[ZoneInfo, dt.datetime]:
-    """``--tz`` and ``--now`` as a time zone and an aware datetime."""
-    name = options.get("tz") or timezone.get_default_timezone_name()
-    try:
-        tz = ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise CommandError(f"Unknown time zone {name!r}.") from None
-    now = timezone.now()
-    if options.get("now"):
-        try:
-            now = dt.datetime.fromisoformat(options["now"])
-        except ValueError:
-            raise CommandError(f"--now must be an ISO date-time, not {options['now']!r}.") from None
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=tz)
-    return tz, now
 
 
 def read_plan(text: str) -> QueryPlan:
