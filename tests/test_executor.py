@@ -440,7 +440,7 @@ def test_rows_are_normalised_in_the_client_zone_and_hide_keys(users):
     ],
 )
 def test_cursor_values_round_trip_exactly(value):
-    from djai_dsl.executor import _tag, _untag
+    from djai_dsl.executor.cursor import _tag, _untag
 
     back = _untag(_tag(value))
     assert back == value and type(back) is type(value)
@@ -449,7 +449,7 @@ def test_cursor_values_round_trip_exactly(value):
 
 
 def test_key_of_an_unsupported_type_cannot_paginate():
-    from djai_dsl.executor import _tag
+    from djai_dsl.executor.cursor import _tag
 
     with pytest.raises(QueryFailed):
         _tag({"json": 1})
@@ -602,10 +602,10 @@ def _raise_db_error(*args):
 
 
 def test_unsupported_backend_is_a_configuration_error():
-    from djai_dsl.executor import _guard_for
+    from djai_dsl.executor.core import guard_for
 
     with pytest.raises(ConfigurationError):
-        _guard_for(mock.Mock(vendor="oracle"), 100)
+        guard_for(mock.Mock(vendor="oracle"), 100)
 
 
 # --------------------------------------------------------------------------- SQL
@@ -648,7 +648,7 @@ def test_compiled_sql_of_an_impossible_filter(db):
 
 
 def test_display_sql_literals():
-    from djai_dsl.executor import _sql_literal
+    from djai_dsl.executor.sql import _sql_literal
 
     assert _sql_literal(None) == "NULL"
     assert _sql_literal(False) == "FALSE"
@@ -688,14 +688,14 @@ def test_result_is_a_plain_dataclass():
     ],
 )
 def test_mariadb_statement_guard(sql, allowed):
-    from djai_dsl.executor import _select_only
+    from djai_dsl.executor.statement_guard import select_only
 
     execute = mock.Mock(return_value="ran")
     if allowed:
-        assert _select_only(execute, sql, (), False, {}) == "ran"
+        assert select_only(execute, sql, (), False, {}) == "ran"
     else:
         with pytest.raises(ReadOnlyViolation):
-            _select_only(execute, sql, (), False, {})
+            select_only(execute, sql, (), False, {})
         execute.assert_not_called()
 
 
