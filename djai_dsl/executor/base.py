@@ -10,6 +10,7 @@ subclass per Django vendor name (``sqlite``, ``postgresql``, ``mysql``), as in D
 
 from __future__ import annotations
 
+import abc
 from contextlib import ExitStack
 from typing import Any, Literal
 
@@ -23,7 +24,7 @@ MODE_ROLLBACK_ONLY = "rollback_only"  # statement guard + a savepoint that is al
 ErrorKind = Literal["timeout", "read_only", "failed"]
 
 
-class ReadOnlyGuard:
+class ReadOnlyGuard(abc.ABC):
     """Per-vendor read-only set-up. ``prepare``/``restore`` run outside the transaction,
     ``begin`` inside it before the caller's first statement."""
 
@@ -33,18 +34,19 @@ class ReadOnlyGuard:
         self.connection = connection
         self.timeout_ms = timeout_ms
 
-    def prepare(self) -> None:
-        pass
+    def prepare(self) -> None:  # noqa: B027 (optional hook)
+        """Before the transaction opens: change session settings that ``restore`` puts
+        back."""
 
+    @abc.abstractmethod
     def begin(self, nested: bool, stack: ExitStack) -> None:
         """Make the open transaction (a savepoint when ``nested``) read-only and
         time-limited; clean-ups pushed on ``stack`` run before its rollback."""
-        raise NotImplementedError
 
-    def restore(self) -> None:
-        pass
+    def restore(self) -> None:  # noqa: B027 (optional hook)
+        """After the rollback: undo what ``prepare`` and the block left on the session."""
 
+    @abc.abstractmethod
     def classify_error(self, error: BaseException) -> tuple[ErrorKind, str]:
         """What the driver's ``error`` means, and a detail to show that holds no SQL text
         or values (an error code or the error's class name)."""
-        return "failed", type(error).__name__
