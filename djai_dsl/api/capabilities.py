@@ -21,7 +21,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from djai_dsl.api.views import endpoint, read_query
-from djai_dsl.chat.service import CODE_PERMISSION, ChatService, examples_for
+from djai_dsl.chat.answering import CODE_PERMISSION
+from djai_dsl.chat.refusing import examples_for
+from djai_dsl.chat.service import ChatService
 from djai_dsl.conf import get_config
 from djai_dsl.manifest import build_manifest
 from djai_dsl.manifest.types import Manifest, ModelInfo
