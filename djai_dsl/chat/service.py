@@ -293,11 +293,11 @@ class ChatService:
         )
         question, planner_pending = text, None
         if pending is not None:
-            reply = clarifying.resolve_reply(turn, machine, intent.option, text)
-            if reply.plan is not None:
-                self._answer(turn, reply.plan, scope, question=reply.question)
+            resolved = clarifying.resolve_reply(turn, machine, intent.option, text)
+            if resolved.plan is not None:
+                self._answer(turn, resolved.plan, scope, question=resolved.question)
                 return
-            question, planner_pending = reply.question, reply.planner_pending
+            question, planner_pending = resolved.question, resolved.planner_pending
         elif routing.answered_by_router(intent, self.config):
             refusing.refuse_by_router(turn, intent, scope.manifest)
             return
