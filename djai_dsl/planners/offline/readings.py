@@ -16,7 +16,7 @@ from typing import Any
 
 from djai_dsl import plan as p
 from djai_dsl.manifest.types import NUMERIC_TYPES, TEMPORAL_TYPES, TEXT_TYPES, FieldInfo
-from djai_dsl.planners.offline import cues as C
+from djai_dsl.planners.offline.cues import DIMENSION_WORDS, Comparison
 from djai_dsl.planners.offline.lexicon import Sense
 from djai_dsl.planners.offline.mentions import Mention
 from djai_dsl.planners.offline.naming import number, plural_name, safe_name, words_name
@@ -627,7 +627,7 @@ class ReadingBuilder:
             self.conditions.append(self._across(path, cond))
 
     def _compare_field(
-        self, comp: C.Comparison, m: Mention | None
+        self, comp: Comparison, m: Mention | None
     ) -> tuple[str | None, FieldInfo | None]:
         if m is not None:
             best = None
@@ -656,7 +656,7 @@ class ReadingBuilder:
     def _dimension_field(self, dimension: str) -> str | None:
         if dimension == "time":
             return self._time_field(None)
-        for word in C.DIMENSION_WORDS.get(dimension, ()):
+        for word in DIMENSION_WORDS.get(dimension, ()):
             for s in self.c.lex.senses(stems(word)):
                 if s.kind == "field" and s.model == self.source:
                     f = self.info.fields.get(s.name)
@@ -666,7 +666,7 @@ class ReadingBuilder:
             return self.profile.amount_field
         return None
 
-    def _scaled(self, comp: C.Comparison, f: FieldInfo) -> tuple[float | int, float | int | None]:
+    def _scaled(self, comp: Comparison, f: FieldInfo) -> tuple[float | int, float | int | None]:
         """Durations said in minutes or hours, compared with a field kept in milliseconds
         or seconds (read from the field's name, verbose name and description)."""
         low, high = comp.value, comp.high

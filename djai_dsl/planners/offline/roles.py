@@ -19,7 +19,22 @@ from dataclasses import dataclass, field
 
 from djai_dsl import plan as p
 from djai_dsl.manifest.types import NUMERIC_TYPES, TEMPORAL_TYPES, FieldInfo, Manifest, ModelInfo
-from djai_dsl.planners.offline import cues as C
+from djai_dsl.planners.offline.cues import (
+    AGG_WORDS,
+    CURRENCY_WORDS,
+    DISTINCT_WORDS,
+    GROUP_PHRASES,
+    GROUP_WORDS,
+    SORT_PHRASES,
+    SUPERLATIVE_DIMENSION,
+    Comparison,
+    TextSearch,
+    agent_by,
+    count_cue_ends,
+    find_comparisons,
+    find_text_searches,
+    match_phrase,
+)
 from djai_dsl.planners.offline.lexicon import HEAD, Lexicon, Sense
 from djai_dsl.planners.offline.mentions import Mention
 from djai_dsl.planners.offline.naming import safe_name
@@ -68,9 +83,9 @@ class Roles:
     buckets: list[TimeHit] = field(default_factory=list)
     entity: Mention | None = None  # "top 5 customers", "countries with more than ..."
     top: Top | None = None
-    having: list[tuple[C.Comparison, Metric]] = field(default_factory=list)
-    compares: list[tuple[C.Comparison, Mention | None]] = field(default_factory=list)
-    texts: list[tuple[C.TextSearch, Mention | None]] = field(default_factory=list)
+    having: list[tuple[Comparison, Metric]] = field(default_factory=list)
+    compares: list[tuple[Comparison, Mention | None]] = field(default_factory=list)
+    texts: list[tuple[TextSearch, Mention | None]] = field(default_factory=list)
     times: list[tuple[TimeHit, Mention | None]] = field(default_factory=list)
     filters: list[Mention] = field(default_factory=list)
     subjects: list[Mention] = field(default_factory=list)
@@ -104,8 +119,8 @@ class Composer:
         self.today = today
         self.words = [t.lower for t in tokens]
         self.time_tokens = {i for h in times for i in range(h.start, h.end)}
-        self.comparisons = C.find_comparisons(tokens, self.time_tokens)
-        self.text_searches = C.find_text_searches(tokens, text, self.time_tokens)
+        self.comparisons = find_comparisons(tokens, self.time_tokens)
+        self.text_searches = find_text_searches(tokens, text, self.time_tokens)
         self.roles = Roles()
         self._routes: dict[str, dict[str, Route]] = {}
 
@@ -127,7 +142,7 @@ class Composer:
             for m in self.mentions:
                 if m.start == j:
                     return m
-            if skip_fillers and self.words[j] in FILLERS | C.DISTINCT_WORDS | {"total"}:
+            if skip_fillers and self.words[j] in FILLERS | DISTINCT_WORDS | {"total"}:
                 j += 1
                 continue
             j += 1
@@ -193,8 +208,8 @@ class Composer:
             self.roles.texts.append((search, before))
 
     def _count_roles(self) -> None:
-        for end in C.count_cue_ends(self.tokens):
-            distinct = any(w in C.DISTINCT_WORDS for w in self.words[end : end + 2])
+        for end in count_cue_ends(self.tokens):
+            distinct = any(w in DISTINCT_WORDS for w in self.words[end : end + 2])
             # "how many business customers": skip the filters before the counted name
             for m in self.mentions:
                 if m.start < end or m.role:
@@ -357,16 +372,16 @@ class Composer:
             return None
         if words[j] in ("most", "least") and j + 1 < len(words):
             nxt = words[j + 1]
-            if nxt in C.SUPERLATIVE_DIMENSION or nxt in ("expensive", "recent", "popular"):
-                dim = C.SUPERLATIVE_DIMENSION.get(nxt, "undefined")
+            if nxt in SUPERLATIVE_DIMENSION or nxt in ("expensive", "recent", "popular"):
+                dim = SUPERLATIVE_DIMENSION.get(nxt, "undefined")
                 descending = words[j] == "most"
                 if dim == "price" and nxt == "expensive":
                     descending = words[j] == "most"
                 return dim, descending, j + 2
             return ("metric", words[j] == "most", j + 1)
         w = words[j]
-        if w in C.SUPERLATIVE_DIMENSION:
-            dim = C.SUPERLATIVE_DIMENSION[w]
+        if w in SUPERLATIVE_DIMENSION:
+            dim = SUPERLATIVE_DIMENSION[w]
             descending = w not in ("cheapest", "smallest", "lowest", "shortest", "oldest",
                                    "earliest", "worst", "bottom")  # fmt: skip
             return dim, descending, j + 1
@@ -390,8 +405,8 @@ class Composer:
                 i += 1
                 continue
             found = None
-            for phrase, func in C.AGG_WORDS.items():
-                if C.match_phrase(words, i, phrase):
+            for phrase, func in AGG_WORDS.items():
+                if match_phrase(words, i, phrase):
                     found = (phrase, func)
                     break
             if found is None:
@@ -437,7 +452,7 @@ class Composer:
                 )
                 self.roles.metrics.append(Metric(func, m, start=i))
             elif m.has("model") and func in ("max", "min") and self.roles.top is None:
-                dim = C.SUPERLATIVE_DIMENSION.get(words[i], "amount")
+                dim = SUPERLATIVE_DIMENSION.get(words[i], "amount")
                 self.roles.top = Top(1, func == "max", dim, i, end)
             i = end
 
@@ -448,7 +463,7 @@ class Composer:
             if i in self.time_tokens:
                 i += 1
                 continue
-            phrase = next((ph for ph in C.SORT_PHRASES if C.match_phrase(words, i, ph)), None)
+            phrase = next((ph for ph in SORT_PHRASES if match_phrase(words, i, ph)), None)
             if phrase is not None:
                 m = self.mention_at(i + len(phrase), reach=1)
                 if m is not None and not m.role:
@@ -456,10 +471,10 @@ class Composer:
                     self.roles.sort_metric = m
                 i += len(phrase)
                 continue
-            phrase = next((ph for ph in C.GROUP_PHRASES if C.match_phrase(words, i, ph)), None)
+            phrase = next((ph for ph in GROUP_PHRASES if match_phrase(words, i, ph)), None)
             length = len(phrase) if phrase else 0
-            if phrase is None and words[i] in C.GROUP_WORDS:
-                if words[i] == "by" and C.agent_by(self.tokens, i):
+            if phrase is None and words[i] in GROUP_WORDS:
+                if words[i] == "by" and agent_by(self.tokens, i):
                     i += 1
                     continue
                 length = 1
@@ -684,7 +699,7 @@ class Composer:
                 and t.kind in ("word", "quoted")
                 and (t.kind == "quoted" or t.text[:1].isupper())
                 and t.lower not in STOPWORDS
-                and t.lower not in C.CURRENCY_WORDS
+                and t.lower not in CURRENCY_WORDS
             )
             if proper:
                 run.append(t)
