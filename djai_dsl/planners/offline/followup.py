@@ -20,7 +20,7 @@ from djai_dsl.planners.offline.cues import count_cue_ends
 from djai_dsl.planners.offline.mentions import Mention
 from djai_dsl.planners.offline.naming import plural_name
 from djai_dsl.planners.offline.readings import ReadingBuilder, sort_direction
-from djai_dsl.planners.offline.roles import Composer
+from djai_dsl.planners.offline.roles import Composer, assign_roles
 from djai_dsl.planners.offline.text import Token
 from djai_dsl.validation import plan_problems
 
@@ -64,7 +64,7 @@ class FollowUp:
     def apply(self) -> PlannerResult | None:
         if self.prev.source not in self.manifest.models:
             return None
-        self.c.assign_roles()
+        assign_roles(self.c)
         other = self._other_model()
         plan = self._switch_model(other) if other is not None else self._modify()
         if plan is None or plan == self.prev or plan_problems(plan, self.manifest):
@@ -80,7 +80,7 @@ class FollowUp:
             models = [s.model for s in m.of_kind("model") if s.strength >= 0.8]
             if not models or self.prev.source in models:
                 continue
-            if m.has("value", "segment") and not self.c._only_models(m):
+            if m.has("value", "segment") and not self.c.only_models(m):
                 continue
             if self._qualifies_a_value(m, models):
                 continue  # "only for customers in Canada": whose country, not a new question
@@ -174,7 +174,7 @@ class FollowUp:
                 ]
         for m in self.c.roles.groups:
             keys += [
-                p.GroupKey(field=path) for path in self.c._resolve_group_paths(m, self.prev.source)
+                p.GroupKey(field=path) for path in self.c.resolve_group_paths(m, self.prev.source)
             ]
         return keys
 

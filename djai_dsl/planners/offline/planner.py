@@ -59,7 +59,7 @@ from djai_dsl.planners.offline.mentions import (
     value_phrases,
 )
 from djai_dsl.planners.offline.readings import Reading, read
-from djai_dsl.planners.offline.roles import Composer
+from djai_dsl.planners.offline.roles import Composer, assign_roles
 from djai_dsl.planners.offline.scope import REPHRASE, help_reply, is_help, out_of_scope
 from djai_dsl.planners.offline.text import STOPWORDS, expand, stems, tokenize
 from djai_dsl.planners.offline.timeexpr import find_time
@@ -126,7 +126,7 @@ class OfflinePlanner:
         unknown = _unknown_words(tokens, composer, lex, values)
         if not mentions:
             return _nothing_matched(question, composer, manifest, unknown)
-        composer.assign_roles()
+        assign_roles(composer)
         readings = [rd for rd in read(composer) if rd.plan is not None]
         readings = [rd for rd in readings if rd.plan and not plan_problems(rd.plan, manifest)]
         if not readings:

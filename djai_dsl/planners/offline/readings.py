@@ -22,14 +22,17 @@ from djai_dsl.planners.offline.mentions import Mention
 from djai_dsl.planners.offline.naming import number, plural_name, safe_name, words_name
 from djai_dsl.planners.offline.paths import Route
 from djai_dsl.planners.offline.roles import (
-    EXISTENCE_LEADS,
-    METRIC_BONUS,
-    SUBJECT_BONUS,
     Composer,
     Metric,
+    sales_verb,
+    source_candidates,
     units_aggregate,
 )
 from djai_dsl.planners.offline.text import STOPWORDS, stems
+
+SUBJECT_BONUS = 0.6
+METRIC_BONUS = 0.8
+EXISTENCE_LEADS = frozenset({"with", "have", "has", "had", "having", "placed", "made"})
 
 
 @dataclass
@@ -55,7 +58,7 @@ class Reading:
 def read(composer: Composer) -> list[Reading]:
     """A reading per candidate source model, best score first."""
     out = []
-    for source in composer.source_candidates():
+    for source in source_candidates(composer):
         reading = ReadingBuilder(composer, source).build()
         if reading is not None:
             out.append(reading)
@@ -212,7 +215,7 @@ class ReadingBuilder:
     def _many_relation_to(self, m: Mention) -> str | None:
         targets = {s.model for s in m.of_kind("model")}
         targets |= {
-            self.c._relation_target(s) for s in m.of_kind("relation") if s.model == self.source
+            self.c.relation_target(s) for s in m.of_kind("relation") if s.model == self.source
         }
         for rel in self.info.relations.values():
             if rel.many and rel.target in targets:
@@ -292,14 +295,14 @@ class ReadingBuilder:
                 )
                 self.credit(m, score + METRIC_BONUS)
                 return
-        target = s.model if s.kind == "model" else self.c._relation_target(s)
+        target = s.model if s.kind == "model" else self.c.relation_target(s)
         to_target = self.c.routes(self.source).get(target)
         if (
             s.kind in ("model", "relation")
             and to_target is not None
             and to_target.length == 1
             and not to_target.to_many
-            and self.c.sales_verb()
+            and sales_verb(self.c)
         ):
             units = units_aggregate(self.info)
             if units is not None:
@@ -310,7 +313,7 @@ class ReadingBuilder:
                 )
                 return
         if s.kind in ("model", "relation") and (distinct or route.length > 0):
-            target = s.model if s.kind == "model" else self.c._relation_target(s)
+            target = s.model if s.kind == "model" else self.c.relation_target(s)
             route_to = self.c.routes(self.source).get(target)
             if route_to is not None and not route_to.to_many and route_to.length > 0:
                 self.aggregates.append(
@@ -383,7 +386,7 @@ class ReadingBuilder:
             self.credit(m, score + METRIC_BONUS)
             self.reading.penalize(0.9, f"{m.text} measured by {field_name}")
             return
-        f = self.c._field_info(s)
+        f = self.c.field_info(s)
         if f is None or f.type not in NUMERIC_TYPES:
             self.miss(m, "is not a number")
             return
@@ -419,7 +422,7 @@ class ReadingBuilder:
             if any(s.model == self.source for s in m.of_kind("model")) and m.role == "group":
                 self.credit(m, 0.3)  # "average quantity per order line": per row, no group
                 continue
-            paths = self.c._resolve_group_paths(m, self.source)
+            paths = self.c.resolve_group_paths(m, self.source)
             if not paths:
                 self.miss(m, "cannot be grouped by from here")
                 continue
@@ -494,7 +497,7 @@ class ReadingBuilder:
             score, route = self.c.sense_reach(s, self.source)
             if route is None or score <= 0:
                 continue
-            if s.kind == "field" and self.c._field_type(s) != "boolean":
+            if s.kind == "field" and self.c.field_type(s) != "boolean":
                 continue
             if (
                 s.kind == "value"
@@ -550,7 +553,7 @@ class ReadingBuilder:
         lo, hi = max(m.start - 3, 0), min(m.end + 2, len(self.c.tokens))
         nearby_stems = {t.stem for t in self.c.tokens[lo:hi]}
         for s in m.of_kind("value"):
-            f = self.c._field_info(s)
+            f = self.c.field_info(s)
             if f is None:
                 continue
             words = set(stems(f.name)) | set(stems(f.verbose_name))
@@ -585,7 +588,7 @@ class ReadingBuilder:
                 self.credit(m, score)
                 return
         if s.kind == "field" and wants_existence:
-            f = self.c._field_info(s)
+            f = self.c.field_info(s)
             path = route.join(s.name)
             if f is not None and f.nullable:
                 self.conditions.append(
@@ -634,7 +637,7 @@ class ReadingBuilder:
             for s in m.of_kind("field", "measure"):
                 if s.kind == "measure":
                     continue
-                f = self.c._field_info(s)
+                f = self.c.field_info(s)
                 score, route = self.c.sense_reach(s, self.source)
                 if f is None or route is None or f.type not in NUMERIC_TYPES:
                     continue
@@ -690,7 +693,7 @@ class ReadingBuilder:
             path = None
             if m is not None:
                 hit = self.best_sense(m, ("field",))
-                if hit is not None and self.c._field_type(hit[0]) in TEXT_TYPES:
+                if hit is not None and self.c.field_type(hit[0]) in TEXT_TYPES:
                     path = hit[2].join(hit[0].name)
                     self.credit(m, hit[1])
             if path is None:
@@ -749,7 +752,7 @@ class ReadingBuilder:
             hit = self.best_sense(m, ("field",))
             if (
                 hit is not None
-                and self.c._field_type(hit[0]) in TEMPORAL_TYPES
+                and self.c.field_type(hit[0]) in TEMPORAL_TYPES
                 and not hit[2].to_many
             ):
                 self.credit(m, hit[1])
