@@ -19,7 +19,16 @@ from djai_dsl.planners.base import PlannerResult, PlanProposal
 from djai_dsl.planners.offline.cues import count_cue_ends
 from djai_dsl.planners.offline.mentions import Mention
 from djai_dsl.planners.offline.naming import plural_name
-from djai_dsl.planners.offline.readings import ReadingBuilder, sort_direction
+from djai_dsl.planners.offline.readings import (
+    ReadingBuilder,
+    add_comparisons,
+    add_filters,
+    add_name_searches,
+    add_text_searches,
+    add_times,
+    sort_direction,
+    time_field,
+)
 from djai_dsl.planners.offline.roles import Composer, assign_roles
 from djai_dsl.planners.offline.text import Token
 from djai_dsl.validation import plan_problems
@@ -96,17 +105,17 @@ class FollowUp:
 
     def _switch_model(self, label: str) -> p.QueryPlan | None:
         info = self.manifest.models[label]
-        time_field = info.default_time_field
+        date_field = info.default_time_field
         conditions: list[p.Condition] = []
         for cond in _conjuncts(self.prev.where):
             if isinstance(cond, p.TimeWindow | p.Compare | p.Between) and self._is_time(cond.field):
-                if time_field is None:
+                if date_field is None:
                     continue
-                conditions.append(cond.model_copy(update={"field": time_field}))
+                conditions.append(cond.model_copy(update={"field": date_field}))
         keys = []
         for key in self.prev.group_by:
-            if key.bucket and time_field:
-                keys.append(key.model_copy(update={"field": time_field}))
+            if key.bucket and date_field:
+                keys.append(key.model_copy(update={"field": date_field}))
             elif key.field in info.fields:
                 keys.append(key)
         aggregates: list[p.AggregateItem] = []
@@ -131,11 +140,11 @@ class FollowUp:
     def _modify(self) -> p.QueryPlan | None:
         b = ReadingBuilder(self.c, self.prev.source)
         self._prefer_grouped_fields(b)
-        b._filters()
-        b._comparisons()
-        b._texts()
-        b._times()
-        b._searches()
+        add_filters(b)
+        add_comparisons(b)
+        add_text_searches(b)
+        add_times(b)
+        add_name_searches(b)
         new_keys = self._new_group_keys(b)
         where = self._merge_where(b.conditions)
         plan = self.prev.model_copy(update={"where": where})
@@ -167,7 +176,7 @@ class FollowUp:
     def _new_group_keys(self, b: ReadingBuilder) -> list[p.GroupKey]:
         keys: list[p.GroupKey] = []
         if self.c.roles.buckets:
-            field = self._time_field_of_prev() or b._time_field(None)
+            field = self._time_field_of_prev() or time_field(b, None)
             if field is not None:
                 keys += [
                     p.GroupKey(field=field, bucket=h.unit) for h in self.c.roles.buckets if h.unit
