@@ -61,6 +61,7 @@ class Composer:
     # ------------------------------------------------------------------ lookups
 
     def routes(self, source: str) -> dict[str, Route]:
+        """Routes from ``source`` to every model it reaches (computed once per source)."""
         if source not in self._routes:
             self._routes[source] = routes_from(self.manifest, source)
         return self._routes[source]
@@ -84,6 +85,7 @@ class Composer:
         return None
 
     def mention_before(self, index: int, reach: int = 3) -> Mention | None:
+        """The mention ending closest before ``index``, at most ``reach`` tokens away."""
         best = None
         for m in self.mentions:
             if index - reach <= m.end <= index and (best is None or m.end > best.end):
@@ -94,6 +96,7 @@ class Composer:
         return [m for m in self.mentions if not m.role]
 
     def comparison_tokens(self) -> set[int]:
+        """Token indexes inside comparisons ("more than 5"): no cue words there."""
         return {k for c in self.comparisons for k in range(c.start, c.end)}
 
     # ------------------------------------------------------------------ what a mention names
@@ -136,6 +139,7 @@ class Composer:
         )
 
     def is_metric_mention(self, m: Mention) -> bool:
+        """The mention can be computed: a measure, a plain number field, or a counted name."""
         return (
             m.has("measure")
             or (self.has_numeric(m) and not m.has("value", "segment") and not m.has("model"))
@@ -171,6 +175,7 @@ class Composer:
     # ------------------------------------------------------------------ names from a source
 
     def relation_target(self, s: Sense) -> str:
+        """The model a relation sense points to ("" when unknown)."""
         info = self.manifest.models.get(s.model)
         rel = info.relations.get(s.name) if info is not None else None
         return rel.target if rel is not None else ""
