@@ -7,6 +7,8 @@ settings instead of hard-coding them.
   (``POST chats/{id}/run``).
 - ``show_code``: whether answers carry ``data.code`` for this user (the setting and the
   ``djai_dsl.view_generated_code`` permission together).
+- ``escape_hatch``: whether this user may run and edit ORM snippets (``POST chats/{id}/code``;
+  the setting ``DJAI["ESCAPE_HATCH"]["ENABLED"]`` and ``djai_dsl.use_escape_hatch``).
 - limits a client should know before it sends: message and DSL length, rows per page, rows
   in a CSV export.
 - the models this user may ask about, and example questions; ``?model=app.model`` puts that
@@ -23,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from djai_dsl.api.views import endpoint, read_query
 from djai_dsl.chat.service import CODE_PERMISSION, ChatService, examples_for
 from djai_dsl.conf import get_config
+from djai_dsl.escape import may_use_escape_hatch
 from djai_dsl.manifest import build_manifest
 from djai_dsl.manifest.types import Manifest, ModelInfo
 
@@ -51,6 +54,9 @@ class CapabilitiesOut(BaseModel):
         description="Clients should preview every question's plan and run it on request."
     )
     show_code: bool = Field(description="Answers carry data.code (the SQL) for this user.")
+    escape_hatch: bool = Field(
+        description="This user may run and edit ORM snippets (POST chats/{id}/code)."
+    )
     page_size: int = Field(description="Rows in one page of an answer.")
     max_message_length: int
     max_dsl_length: int
@@ -67,6 +73,7 @@ def capabilities_for(user: Any, model: str | None = None) -> CapabilitiesOut:
     return CapabilitiesOut(
         preview_before_run=bool(config["PREVIEW_BEFORE_RUN"]),
         show_code=bool(config["SHOW_CODE"]) and user.has_perm(CODE_PERMISSION),
+        escape_hatch=may_use_escape_hatch(user),
         page_size=int(config["PAGE_SIZE"]),
         max_message_length=int(config["MAX_MESSAGE_LENGTH"]),
         max_dsl_length=int(config["MAX_DSL_LENGTH"]),

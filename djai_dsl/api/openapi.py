@@ -80,7 +80,7 @@ CSRF = (
 
 def _paths() -> dict[str, Any]:
     # Imported here: these modules import views, which imports this one.
-    from djai_dsl.api import capabilities, export
+    from djai_dsl.api import capabilities, code, export
 
     envelope_ok = _json(
         ENVELOPE, "answer, clarification or out_of_scope envelope (errors have other statuses)"
@@ -88,6 +88,7 @@ def _paths() -> dict[str, Any]:
     return {
         **capabilities.openapi_paths(),
         **export.openapi_paths(),
+        **code.openapi_paths(),
         "/api/chats": {
             "get": {
                 "summary": "List the user's chats, most recently active first",

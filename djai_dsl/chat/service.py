@@ -43,6 +43,7 @@ from djai_dsl.errors import (
     MessageNotFound,
     RateLimited,
 )
+from djai_dsl.escape import may_use_escape_hatch
 from djai_dsl.executor import ReadOnlyExecutor, display_sql
 from djai_dsl.grammar import format_plan, parse
 from djai_dsl.manifest import build_manifest
@@ -53,6 +54,7 @@ from djai_dsl.plan import QueryPlan
 from djai_dsl.planners.base import (
     Clarification,
     ClarifyOption,
+    CodeProposal,
     OutOfScope,
     Planner,
     PlannerResult,
@@ -126,6 +128,7 @@ class _Turn:
     question: str = ""  # for the summary line
     title_from: str = ""  # the text an automatic title is made from
     plan_dsl: str = ""
+    code: str = ""  # the ORM snippet an escape-hatch answer ran
     time_zone: str = ""
     plan_now: dt.datetime | None = None
     topic: str = ""
@@ -297,6 +300,23 @@ class ChatService:
         return self._handle(
             QueryLog.Kind.RUN,
             lambda turn: self._run(turn, chat_id, dsl, client_context, page_size),
+        )
+
+    def run_code(
+        self,
+        chat_id: int,
+        code: str,
+        client_context: ClientContext | None = None,
+        page_size: int | None = None,
+        *,
+        execute: bool = True,
+    ) -> Reply:
+        """Run an ORM snippet (the escape hatch), or with ``execute=False`` check and show it
+        without running it. Refused unless the hatch is on and the user may use it."""
+        kind = QueryLog.Kind.RUN if execute else QueryLog.Kind.PREVIEW
+        return self._handle(
+            kind,
+            lambda turn: self._run_code(turn, chat_id, code, client_context, page_size, execute),
         )
 
     def next_page(
@@ -474,6 +494,37 @@ class ChatService:
         turn.set_intent("DATA_QUERY", 1.0, [plan.source])
         self._answer(turn, plan, manifest, tz, now, question="", page_size=page_size)
 
+    def _run_code(
+        self,
+        turn: _Turn,
+        chat_id: int,
+        code: str,
+        client_context: ClientContext | None,
+        page_size: int | None,
+        execute: bool,
+    ) -> None:
+        from djai_dsl.chat.code import answer_with_code
+        from djai_dsl.escape import require_escape_hatch
+
+        require_escape_hatch(self.user)  # before anything is recorded in the chat
+        if execute:
+            _chat, text, tz, _locale, now, machine = self._open_turn(
+                turn, chat_id, code, "code", Message.Kind.CODE, client_context
+            )
+            machine.supersede("code run")
+        else:
+            turn.attach(self.chat(chat_id))
+            self._check_rate_limit()
+            text = self._text(code, "code", self.config["MAX_DSL_LENGTH"])
+            tz, _locale = self._client(client_context)
+            now = self.now()
+        with turn.trace.stage("manifest"):
+            manifest = build_manifest(self.user)
+        turn.set_intent("DATA_QUERY", 1.0, [])
+        answer_with_code(
+            self, turn, text, manifest, tz, now, question="", execute=execute, page_size=page_size
+        )
+
     def _page(
         self, turn: _Turn, chat_id: int, message_id: int, cursor: str, page_size: int | None
     ) -> None:
@@ -489,7 +540,7 @@ class ChatService:
                     role=Message.Role.ASSISTANT,
                     kind=Message.Kind.ANSWER,
                 )
-                .exclude(plan_dsl="")
+                .exclude(plan_dsl="", code="")
                 .first()
             )
         )
@@ -501,9 +552,25 @@ class ChatService:
             raise MessageNotFound(hint="the answer's time zone is no longer known") from None
         with turn.trace.stage("manifest"):
             manifest = build_manifest(self.user)
+        turn.answer_message_id = message.pk
+        if message.code:
+            from djai_dsl.chat.code import answer_with_code
+
+            turn.set_intent("DATA_QUERY", 1.0, [])
+            answer_with_code(
+                self,
+                turn,
+                message.code,
+                manifest,
+                tz,
+                message.plan_now,
+                question="",
+                cursor=cursor,
+                page_size=page_size,
+            )
+            return
         plan = self._parse(turn, message.plan_dsl, manifest)
         turn.set_intent("DATA_QUERY", 1.0, [plan.source])
-        turn.answer_message_id = message.pk
         self._answer(
             turn,
             plan,
@@ -541,6 +608,7 @@ class ChatService:
                 exclude_message_id=turn.user_message_id,
                 pending=pending,
             )
+            context.escape_hatch = may_use_escape_hatch(self.user)
         planner = self.planner
         turn.planner = str(getattr(planner, "name", type(planner).__name__))[:64]
         with turn.trace.stage("planner", planner=turn.planner) as log:
@@ -598,12 +666,55 @@ class ChatService:
                 now,
                 persist=execute,
             )
+        elif isinstance(result, CodeProposal):
+            self._code_proposal(turn, result, intent, question, manifest, tz, now, execute)
         elif isinstance(result, OutOfScope):
             turn.set_intent(result.intent_label, result.confidence, intent.candidate_models)
             examples = result.examples or examples_for(manifest, intent.candidate_models)
             self._refuse(turn, result.reason, result.how_to_rephrase, examples)
         else:
             raise TypeError(f"planner {turn.planner} returned {type(result).__name__}")
+
+    def _code_proposal(
+        self,
+        turn: _Turn,
+        result: CodeProposal,
+        intent: Intent,
+        question: str,
+        manifest: Manifest,
+        tz: ZoneInfo,
+        now: dt.datetime,
+        execute: bool,
+    ) -> None:
+        """A planner answered with an ORM snippet: run it when the user may use the escape
+        hatch (checked again here, whatever the planner was told) and the planner is sure."""
+        from djai_dsl.chat.code import answer_with_code
+
+        if result.llm_latency_ms is not None:
+            turn.llm_latency_ms = result.llm_latency_ms
+        turn.retry_count = result.retry_count
+        label = "CLARIFICATION" if intent.label == "CLARIFICATION" else result.intent_label
+        turn.set_intent(label, result.confidence, result.candidate_models)
+        if result.confidence < self.config["ANSWER_CONFIDENCE"]:
+            self._refuse(
+                turn,
+                "I am not sure what you are asking for.",
+                "Name what to count or list, and over which period.",
+                examples_for(manifest, result.candidate_models),
+            )
+            return
+        turn.title_from = turn.title_from or question
+        answer_with_code(
+            self,
+            turn,
+            result.code,
+            manifest,
+            tz,
+            now,
+            question=question,
+            notes=result.notes,
+            execute=execute,
+        )
 
     def _answer(
         self,
@@ -804,11 +915,15 @@ class ChatService:
                     content=turn.envelope.message,
                     envelope=envelope_json(turn.envelope),
                     plan_dsl=turn.plan_dsl if turn.message_kind == Message.Kind.ANSWER else "",
+                    code=turn.code if turn.message_kind == Message.Kind.ANSWER else "",
                     time_zone=turn.time_zone,
                     plan_now=turn.plan_now if turn.message_kind == Message.Kind.ANSWER else None,
                     trace_id=self.trace_id,
                 )
-                if isinstance(turn.envelope, AnswerEnvelope) and turn.route == "answer":
+                if isinstance(turn.envelope, AnswerEnvelope) and turn.route in (
+                    QueryLog.Route.ANSWER,
+                    QueryLog.Route.ESCAPE_HATCH,
+                ):
                     turn.envelope.data.message_id = message.pk
             if chat is not None:
                 self._update_chat(chat, turn, message)
@@ -836,7 +951,7 @@ class ChatService:
                 intent_confidence=turn.meta.intent_confidence,
                 candidate_models=turn.candidate_models,
                 planner=turn.planner,
-                plan=turn.plan_dsl,
+                plan=turn.plan_dsl or turn.code,
                 row_count=turn.row_count,
                 truncated=turn.truncated,
                 retry_count=turn.retry_count,
@@ -960,8 +1075,12 @@ class ChatService:
     def _ttl(self) -> int:
         return int(self.config["CLARIFICATION_TTL_SECONDS"])
 
+    def may_see_code(self) -> bool:
+        """Whether answers show this user their code (SQL, and ORM snippets)."""
+        return bool(self.config["SHOW_CODE"]) and self.user.has_perm(CODE_PERMISSION)
+
     def _code(self, compiled: CompiledQuery) -> str | None:
-        if not self.config["SHOW_CODE"] or not self.user.has_perm(CODE_PERMISSION):
+        if not self.may_see_code():
             return None
         return display_sql(compiled, self.executor.alias)
 
