@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist, FieldError
+from django.core.exceptions import FieldDoesNotExist, FieldError, ValidationError
 from django.db import NotSupportedError
 from django.db.models import F, QuerySet
 
@@ -45,6 +45,7 @@ __all__ = [
 #: Errors Django raises for a query that cannot be built; they become ``code_invalid``.
 DJANGO_BUILD_ERRORS = (
     FieldError,
+    ValidationError,
     FieldDoesNotExist,
     TypeError,
     ValueError,
@@ -634,6 +635,12 @@ class QueryMethods:
         method = getattr(self, f"m_{name}", None)
         if method is None:
             raise CodeInvalid(f".{name}() is not available on a query.", **_position(self.node))
+        if self.query.single:
+            raise CodeInvalid(
+                f".{name}() cannot follow first(), last() or [n]: that is one row already.",
+                hint="end the snippet there, or filter before taking the row",
+                **_position(self.node),
+            )
         if self.query.sliced and name not in ("count", "exists", "aggregate"):
             raise CodeInvalid(
                 f".{name}() cannot follow a slice.",
