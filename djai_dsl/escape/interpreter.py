@@ -517,6 +517,15 @@ class Interpreter:
             return value.sliced_queryset()
         raise CodeInvalid(f"{_describe(value)} cannot be compared with a field.", **_position(node))
 
+    def as_datetime(self, value: Any) -> Any:
+        """A date compared with a date-time field means the start of that day in the
+        request's time zone (as in plans), not a naive midnight."""
+        if isinstance(value, list):
+            return [self.as_datetime(v) for v in value]
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return dt.datetime.combine(value, dt.time(), tzinfo=self.tz)
+        return value
+
     @staticmethod
     def _expected(arg: Arg, what: str, node: ast.AST) -> CodeInvalid:
         return CodeInvalid(f"{arg.name} must be {what}.", **_position(node))
@@ -535,11 +544,18 @@ class Construction:
         self.collected = _Collected()
 
     def build(
-        self, args: list[Any], arg_nodes: list[ast.expr], kwargs: dict[str, tuple[Any, ast.expr]]
+        self,
+        args: list[Any],
+        arg_nodes: list[ast.expr],
+        kwargs: dict[str, tuple[Any, ast.expr]],
     ) -> Any:
         c = self.constructor
+        args, arg_nodes, kwargs = self._positional_by_name(args, arg_nodes, kwargs)
         positional = self._positional(args, arg_nodes)
         keywords = self._keywords(kwargs)
+        given = len(args) + sum(1 for a in c.positional[len(args) :] if a.name in keywords)
+        if given < c.required:
+            raise self._usage(f"{c.name} needs {c.required} arguments")
         if c.name == "Window":
             return self._window(positional, keywords)
         if c.name == "Count" and args and args[0] == "*":
@@ -555,6 +571,25 @@ class Construction:
         if c.category == "outer_ref":
             return ExprValue(value, c.category, (), tuple(self.collected.refs))
         return ExprValue(value, c.category, tuple(self.collected.refs), tuple(self.collected.outer))
+
+    def _positional_by_name(
+        self, args: list[Any], nodes: list[ast.expr], kwargs: dict[str, tuple[Any, ast.expr]]
+    ) -> tuple[list[Any], list[ast.expr], dict[str, tuple[Any, ast.expr]]]:
+        """Positional arguments given by name (``ExpressionWrapper(x, output_field=...)``)
+        move into their place while no earlier one is missing; later ones stay keywords,
+        named as Django names them."""
+        c = self.constructor
+        args, nodes, kwargs = list(args), list(nodes), dict(kwargs)
+        for i, arg in enumerate(c.positional):
+            if arg.name not in kwargs or arg.name in c.keyword_names:
+                continue
+            if i < len(args):
+                raise self._usage(f"{arg.name} is given twice")
+            if i == len(args):
+                value, node = kwargs.pop(arg.name)
+                args.append(value)
+                nodes.append(node)
+        return args, nodes, kwargs
 
     def _call(self, positional: list[Any], keywords: dict[str, Any]) -> Any:
         c = self.constructor
@@ -576,15 +611,13 @@ class Construction:
             arg = c.positional[i] if i < len(c.positional) else c.varargs
             assert arg is not None
             out.append(self.interpreter.coerce(value, arg, node, self.collected))
-        if len(args) < c.required:
-            raise self._usage(f"{c.name} needs {c.required} arguments")
         if c.varargs is not None and len(args) - len(c.positional) < c.min_varargs:
             raise self._usage(f"{c.name} needs at least {c.min_varargs} arguments")
         return out
 
     def _keywords(self, kwargs: dict[str, tuple[Any, ast.expr]]) -> dict[str, Any]:
         c = self.constructor
-        known = c.keyword_names
+        known = {**{a.name: a for a in c.positional}, **c.keyword_names}
         out: dict[str, Any] = {}
         for name, (value, node) in kwargs.items():
             arg = known.get(name)
@@ -675,8 +708,12 @@ class QueryMethods:
         ]
         lookups = {}
         for name, (value, node) in kwargs.items():
-            collected.refs.append(_ref(name, "lookup", node))
+            ref = _ref(name, "lookup", node)
+            collected.refs.append(ref)
             lookups[name] = interpreter.lookup_value(value, node, collected)
+            (resolved,) = interpreter.resolve(self.query, [ref])
+            if resolved.type == "datetime":
+                lookups[name] = interpreter.as_datetime(lookups[name])
         interpreter.resolve(self.query, collected.refs)
         return conditions, lookups, collected
 

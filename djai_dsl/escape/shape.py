@@ -204,6 +204,8 @@ def _ordered(
     order += [OrderKey(k, False) for k in ties if k not in used]
     if hidden:
         qs = _django(lambda: qs.annotate(**hidden))
+    if not qs.query.standard_ordering:  # reverse() is already in the keys' directions
+        qs = qs.reverse()
     ordering = [
         F(o.key).desc(nulls_last=True) if o.descending else F(o.key).asc(nulls_first=True)
         for o in order

@@ -230,7 +230,12 @@ _CONSTRUCTOR_LIST: list[Constructor] = [
         homes=FUNCTIONS,
     ),
     Constructor(
-        "NullIf", fn.NullIf, "function", (EXPR, Arg("expression2", "expr")), 2, homes=FUNCTIONS
+        "NullIf",
+        fn.NullIf,
+        "function",
+        (Arg("expression1", "expr"), Arg("expression2", "expr")),
+        2,
+        homes=FUNCTIONS,
     ),
     Constructor("Greatest", fn.Greatest, "function", varargs=EXPR, min_varargs=2, homes=FUNCTIONS),
     Constructor("Least", fn.Least, "function", varargs=EXPR, min_varargs=2, homes=FUNCTIONS),
