@@ -218,7 +218,14 @@ def _wanted_order(
 ) -> list[tuple[str, bool]] | None:
     sql_query = qs.query
     items: list[Any] = list(sql_query.order_by)
-    if not items and sql_query.default_ordering and sql_query.group_by is None:
+    # The model's default ordering, as Django would use it; not for distinct rows, where
+    # Django's extra order columns would make duplicates distinct (a known trap).
+    if (
+        not items
+        and sql_query.default_ordering
+        and sql_query.group_by is None
+        and not sql_query.distinct
+    ):
         items = list(query.info.model._meta.ordering or [])
         if not all(_visible(item, query, resolver) for item in items):
             items = []
