@@ -52,15 +52,68 @@ def full_manifest() -> Manifest:
 
 # ---------------------------------------------------------------------------- random text
 
-NAMES = ["Order", "shop_Customer", "Product", "OrderItem", "Q", "F", "Count", "Sum", "Avg",
-         "Window", "Rank", "Subquery", "OuterRef", "Exists", "Value", "Case", "When", "now",
-         "today", "timedelta", "date", "x", "result", "eval", "open", "__import__", "type",
-         "os", "_", "__class__"]  # fmt: skip
-ATTRIBUTES = [*sorted(ALLOWED_ATTRIBUTES), "update", "delete", "raw", "query", "__class__",
-              "_meta", "format", "model", "objects"]  # fmt: skip
-FIELDS = ["status", "total", "created_at", "customer", "customer__country", "items",
-          "id", "pk", "api_token", "email", "total__gt", "created_at__year", "-total", "?",
-          "orders__total", "nope"]  # fmt: skip
+NAMES = [
+    "Order",
+    "shop_Customer",
+    "Product",
+    "OrderItem",
+    "Q",
+    "F",
+    "Count",
+    "Sum",
+    "Avg",
+    "Window",
+    "Rank",
+    "Subquery",
+    "OuterRef",
+    "Exists",
+    "Value",
+    "Case",
+    "When",
+    "now",
+    "today",
+    "timedelta",
+    "date",
+    "x",
+    "result",
+    "eval",
+    "open",
+    "__import__",
+    "type",
+    "os",
+    "_",
+    "__class__",
+]
+ATTRIBUTES = [
+    *sorted(ALLOWED_ATTRIBUTES),
+    "update",
+    "delete",
+    "raw",
+    "query",
+    "__class__",
+    "_meta",
+    "format",
+    "model",
+    "objects",
+]
+FIELDS = [
+    "status",
+    "total",
+    "created_at",
+    "customer",
+    "customer__country",
+    "items",
+    "id",
+    "pk",
+    "api_token",
+    "email",
+    "total__gt",
+    "created_at__year",
+    "-total",
+    "?",
+    "orders__total",
+    "nope",
+]
 TOKENS = st.one_of(
     st.sampled_from(NAMES),
     st.sampled_from([f".{a}" for a in ATTRIBUTES]),
@@ -81,10 +134,10 @@ TOKENS = st.one_of(
                 "_x",
             )
         ]
-    ),  # fmt: skip
+    ),
     st.sampled_from(
-        list("()[]:,.=+-*/&|~%@^<>")
-        + [
+        [
+            *"()[]:,.=+-*/&|~%@^<>",
             "**",
             "\n",
             " ",
@@ -106,7 +159,7 @@ TOKENS = st.one_of(
             "f'{x}'",
             "b'x'",
         ]
-    ),  # fmt: skip
+    ),
 )
 
 
@@ -144,8 +197,20 @@ def _constants() -> st.SearchStrategy[ast.expr]:
     return values.map(lambda v: ast.Constant(value=v))
 
 
-_OPERATORS = [ast.Add, ast.Sub, ast.Mult, ast.Div, ast.BitAnd, ast.BitOr, ast.Pow, ast.Mod,
-              ast.FloorDiv, ast.BitXor, ast.LShift, ast.MatMult]  # fmt: skip
+_OPERATORS = [
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.BitAnd,
+    ast.BitOr,
+    ast.Pow,
+    ast.Mod,
+    ast.FloorDiv,
+    ast.BitXor,
+    ast.LShift,
+    ast.MatMult,
+]
 _UNARY = [ast.USub, ast.UAdd, ast.Invert, ast.Not]
 
 
@@ -168,7 +233,7 @@ def _compound(children: st.SearchStrategy[ast.expr]) -> st.SearchStrategy[ast.ex
                 "order_by",
                 None,
             ]
-        ),  # fmt: skip
+        ),
         children,
     )
     return st.one_of(
