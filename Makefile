@@ -15,7 +15,7 @@
 #   make clean-host      install the wheel into fresh venvs (Django 4.2 and 6) and use it
 #                        from a new `django-admin startproject` project (nox, see noxfile.py)
 #
-# Extra pytest arguments: make test PYTEST_ARGS="-k executor -x"
+# Extra pytest arguments: make test PYTEST_ARGS="-k executor -x"; TEST_WORKERS=0 for one process
 
 PYTHON ?= python3
 VENV := .venv
@@ -40,9 +40,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # pytest's exit code 5 ("no tests collected") fails these targets like any other non-zero.
+# Tests run in parallel (pytest-xdist, one worker per core; each worker has its own test
+# database) under coverage (pytest-cov combines the workers' data; fail_under is in
+# pyproject.toml). TEST_WORKERS=0 runs in one process, e.g. to debug.
+TEST_WORKERS ?= auto
 define run_suite
-	DJAI_TEST_DB=$(1) $(BIN)/coverage run -m pytest $(PYTEST_ARGS)
-	$(BIN)/coverage report
+	DJAI_TEST_DB=$(1) $(BIN)/python -m pytest -n $(TEST_WORKERS) --cov --cov-report=term-missing:skip-covered $(PYTEST_ARGS)
 endef
 
 test: venv

@@ -5,10 +5,13 @@ Every model is ``extra="forbid"`` and every union is discriminated on a ``kind``
 that a JSON object either is a plan or is rejected with a precise error. The field
 descriptions are written for the LLM that fills these models: they are the prompt.
 
-This module checks only the *shape* of a plan. Whether its names exist, and whether the user
-may see them, is checked against a manifest by :func:`djai_dsl.validation.validate_plan`; when
-a manifest is passed as Pydantic validation context (``context={"manifest": m}``) that check
-runs inside ``model_validate`` so instructor can re-ask the model with the errors.
+This module checks only the *shape* of a plan and imports nothing of djai but errors: it is
+the bottom of the stack that planners, the DSL and the compiler share. Whether a plan's names
+exist, and whether the user may see them, is checked against a manifest by
+:func:`djai_dsl.validation.validate_plan`. To run that check inside ``model_validate`` (so
+instructor can re-ask the model with the errors), pass the context that
+:func:`djai_dsl.validation.validation_context` builds: it carries the checker as a callable,
+so this module never imports the layers above it.
 """
 
 from __future__ import annotations
@@ -31,6 +34,11 @@ IDENT_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 PATH_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$")
 MODEL_LABEL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)?$")
 PERIOD_RE = re.compile(r"^(\d{4})(?:-(Q[1-4]|\d{2})(?:-(\d{2}))?)?$")
+
+#: Key of the validation context entry that checks a whole plan against a manifest: a
+#: callable ``QueryPlan -> list[str]`` (the problems, rendered), built by
+#: :func:`djai_dsl.validation.validation_context`.
+PLAN_CHECKER = "djai_plan_checker"
 
 #: Words of the DSL that cannot be used as names (aliases, segment names) because the
 #: grammar would read them as keywords.
@@ -457,13 +465,18 @@ class QueryPlan(_Node):
             raise ValueError("use either select (row listing) or group by/aggregate, not both")
         if self.having is not None and not self.aggregates:
             raise ValueError("having needs aggregates to filter on")
-        manifest = (info.context or {}).get("manifest") if info is not None else None
-        if manifest is not None:
-            from djai_dsl.validation import plan_problems
-
-            problems = plan_problems(self, manifest)
+        context = (info.context or {}) if info is not None else {}
+        checker = context.get(PLAN_CHECKER)
+        if checker is None and context.get("manifest") is not None:
+            # A manifest alone would be silently ignored: refuse instead of skipping the check.
+            raise TypeError(
+                "pass djai_dsl.validation.validation_context(manifest) as the context "
+                "to check a plan against a manifest"
+            )
+        if checker is not None:
+            problems = checker(self)
             if problems:
-                raise ValueError("; ".join(p.render() for p in problems))
+                raise ValueError("; ".join(problems))
         return self
 
     def output_names(self) -> list[str]:
@@ -486,6 +499,7 @@ for _model in (And, Or, Not, Exists, Aggregate, BinaryOp, Formula, QueryPlan):
     _model.model_rebuild()
 
 __all__ = [
+    "PLAN_CHECKER",
     "RESERVED_WORDS",
     "Aggregate",
     "AggregateFunc",

@@ -27,6 +27,7 @@ from djai_dsl.manifest.types import (
     PathError,
     ResolvedPath,
     closest,
+    field_type,
 )
 
 
@@ -71,6 +72,17 @@ def validate_plan(plan: p.QueryPlan, manifest: Manifest) -> p.QueryPlan:
 
 def plan_problems(plan: p.QueryPlan, manifest: Manifest) -> list[Problem]:
     return _PlanChecker(plan, manifest).check()
+
+
+def validation_context(manifest: Manifest) -> dict[str, Any]:
+    """Pydantic validation context that checks every :class:`~djai_dsl.plan.QueryPlan`
+    validated with it against ``manifest`` (``QueryPlan.model_validate(data,
+    context=validation_context(m))``), so that instructor re-asks with the problems."""
+
+    def check(plan: p.QueryPlan) -> list[str]:
+        return [problem.render() for problem in plan_problems(plan, manifest)]
+
+    return {"manifest": manifest, p.PLAN_CHECKER: check}
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -137,8 +149,6 @@ MAX_FORMULA_TERMS = 200
 
 def _pk_type(resolved: ResolvedPath) -> str | None:
     """The manifest type of the primary key of the model a relation path ends on."""
-    from djai_dsl.manifest.builder import field_type
-
     return field_type(resolved.target.model._meta.pk)
 
 

@@ -29,7 +29,7 @@ from djai_dsl.plan import (
     SelectItem,
     SortKey,
 )
-from djai_dsl.validation import validate_plan
+from djai_dsl.validation import validate_plan, validation_context
 
 pytestmark = pytest.mark.django_db
 
@@ -483,11 +483,18 @@ def test_validate_plan_and_the_validation_context_agree(manifest) -> None:
         "where": {"kind": "compare", "field": "totl", "op": ">", "value": 5},
     }
     with pytest.raises(ValidationError) as info:
-        QueryPlan.model_validate(data, context={"manifest": manifest})
+        QueryPlan.model_validate(data, context=validation_context(manifest))
     assert "did you mean 'total'?" in str(info.value)
     with pytest.raises(DjaiError) as error:
         validate_plan(QueryPlan.model_validate(data), manifest)
     assert error.value.code == "plan_invalid"
+
+
+def test_a_manifest_alone_in_the_context_is_refused_not_ignored(manifest) -> None:
+    """plan.py does not import the checker: a bare manifest in the context would skip the
+    check silently, so it raises instead."""
+    with pytest.raises(TypeError, match="validation_context"):
+        QueryPlan.model_validate({"source": "shop.order"}, context={"manifest": manifest})
 
 
 @override_settings(DJAI={"MAX_LIMIT": 100, "MAX_CONDITIONS": 3})

@@ -36,7 +36,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import (
@@ -87,7 +87,17 @@ from djai_dsl.plan import (
 if TYPE_CHECKING:
     from lark.tree import Meta
 
-    from djai_dsl.manifest.types import Manifest
+
+class NameHints(Protocol):
+    """What the parser is given to suggest a name in a syntax error; a
+    :class:`~djai_dsl.manifest.types.Manifest` is one. The parser resolves no names itself
+    (that is validation's job), so this is all it needs to know of the manifest."""
+
+    def hint_names(self, source: str | None = None) -> list[str]:
+        """Names to suggest, best first: the fields and relations of ``source`` (a model
+        name as written after ``from``, or None), then model labels and names."""
+        ...
+
 
 #: How deeply conditions and formulas may nest (parentheses, not, and/or, exists,
 #: arithmetic). Far above what a question needs; it keeps every later recursive step
@@ -481,19 +491,19 @@ def _fast_parser() -> LalrDriver:
 # --------------------------------------------------------------------------- entry points
 
 
-def parse(text: str, *, manifest: Manifest | None = None) -> QueryPlan:
+def parse(text: str, *, manifest: NameHints | None = None) -> QueryPlan:
     """Read a whole plan. ``manifest`` only improves the hints of syntax errors (close
     model and field names); checking names against it is :mod:`djai_dsl.validation`'s."""
     return _parse(text, "start", manifest)
 
 
-def parse_condition(text: str, *, manifest: Manifest | None = None) -> Condition:
+def parse_condition(text: str, *, manifest: NameHints | None = None) -> Condition:
     """Read one condition, e.g. a registry segment: ``status in ("paid", "shipped")``."""
     return _parse(text, "condition_only", manifest)
 
 
 def parse_aggregate(
-    text: str, *, name: str | None = None, manifest: Manifest | None = None
+    text: str, *, name: str | None = None, manifest: NameHints | None = None
 ) -> Aggregate:
     """Read one aggregate, e.g. a registry measure: ``sum(total) filter (where paid)``.
 
@@ -509,7 +519,7 @@ def parse_aggregate(
 
 
 def _parse(
-    text: str, start: str, manifest: Manifest | None, finish: Callable[[Any], Any] | None = None
+    text: str, start: str, manifest: NameHints | None, finish: Callable[[Any], Any] | None = None
 ) -> Any:
     """The fast path if it returns, else the reference path. ``finish`` is the last build
     step, run on each path's result: a failure in it on the fast path (where there are no
@@ -523,7 +533,7 @@ def _parse(
     return finish(result) if finish is not None else result
 
 
-def _parse_with_tree(text: str, start: str, manifest: Manifest | None) -> Any:
+def _parse_with_tree(text: str, start: str, manifest: NameHints | None) -> Any:
     """The reference path: a full lark parse with positions, the nesting check, then the
     Transformer. Every error is reported from here."""
     try:
@@ -693,7 +703,7 @@ def _expected_names(terminals: set[str]) -> list[str]:
     return names
 
 
-def _syntax_error(exc: UnexpectedInput, text: str, manifest: Manifest | None) -> DslSyntaxError:
+def _syntax_error(exc: UnexpectedInput, text: str, manifest: NameHints | None) -> DslSyntaxError:
     line, column = exc.line, exc.column
     offset = exc.pos_in_stream if exc.pos_in_stream is not None else len(text)
     if isinstance(exc, UnexpectedToken):
@@ -744,7 +754,7 @@ def _hint(
     expected: set[str],
     text: str,
     offset: int,
-    manifest: Manifest | None,
+    manifest: NameHints | None,
 ) -> str:
     """One helpful sentence: a keyword or a name the writer probably meant, or how to
     write what they tried."""
@@ -788,21 +798,10 @@ def _closest_keyword(word: str, expected: set[str]) -> str:
 _SOURCE_RE = re.compile(r"^\s*from\s+`?([A-Za-z][A-Za-z0-9_.]*)", re.IGNORECASE | re.MULTILINE)
 
 
-def _closest_name(word: str, text: str, manifest: Manifest) -> str:
+def _closest_name(word: str, text: str, manifest: NameHints) -> str:
     """A model or field name close to ``word``: fields of the query's source model first,
     then model labels and names."""
-    from djai_dsl.manifest.types import PathError
-
-    candidates: list[str] = []
     source = _SOURCE_RE.search(text)
-    if source:
-        try:
-            info = manifest.model(source.group(1))
-        except PathError:
-            info = None
-        if info is not None:
-            candidates += info.names()
-    for label, info in manifest.models.items():
-        candidates += [label, info.model_name]
+    candidates = manifest.hint_names(source.group(1) if source else None)
     match = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
     return match[0] if match else ""

@@ -30,21 +30,25 @@ from django.db.models.fields.reverse_related import ForeignObjectRel, ManyToMany
 from django.dispatch import receiver
 from pydantic import ValidationError
 
+import djai_dsl.manifest.registry as registry
 from djai_dsl.conf import get_config
 from djai_dsl.errors import BadRequest, ConfigurationError, DjaiError
-from djai_dsl.manifest import registry
+from djai_dsl.grammar import parse_aggregate, parse_condition
 from djai_dsl.manifest.registry import Registration
 from djai_dsl.manifest.types import (
+    FIELD_TYPES,
     TEMPORAL_TYPES,
     FieldInfo,
-    FieldType,
     Manifest,
     Measure,
     ModelInfo,
     RelationInfo,
     RelationKind,
     Segment,
+    field_type,
 )
+from djai_dsl.plan import MeasureRef, QueryPlan, SegmentRef
+from djai_dsl.validation import plan_problems
 
 __all__ = [
     "FIELD_TYPES",
@@ -55,45 +59,9 @@ __all__ = [
     "registry_errors",
 ]
 
-#: Django internal field types (``Field.get_internal_type()``) djai can query, and how.
-#: Anything not listed (FileField, BinaryField, FilePathField, ArrayField, ...) is left out:
-#: files and bytes have no meaning in an answer, and unknown types have no safe compilation.
-#: Custom fields are included when their internal type is one of these.
-FIELD_TYPES: dict[str, FieldType] = {
-    "CharField": "string",  # also EmailField and URLField, which report CharField
-    "SlugField": "string",
-    "GenericIPAddressField": "string",
-    "IPAddressField": "string",
-    "TextField": "text",
-    "AutoField": "integer",
-    "BigAutoField": "integer",
-    "SmallAutoField": "integer",
-    "IntegerField": "integer",
-    "BigIntegerField": "integer",
-    "SmallIntegerField": "integer",
-    "PositiveIntegerField": "integer",
-    "PositiveBigIntegerField": "integer",
-    "PositiveSmallIntegerField": "integer",
-    "DecimalField": "decimal",
-    "FloatField": "float",
-    "BooleanField": "boolean",
-    "NullBooleanField": "boolean",
-    "DateField": "date",
-    "DateTimeField": "datetime",
-    "TimeField": "time",
-    "DurationField": "duration",
-    "UUIDField": "uuid",
-    "JSONField": "json",
-}
-
 #: Names taken as a model's time axis when the registry names none, in order of preference;
 #: after these, the first date/datetime field whose name ends in ``_at``.
 TIME_FIELD_NAMES = ("created_at", "created", "date")
-
-
-def field_type(field: models.Field[Any, Any]) -> FieldType | None:
-    """The manifest type of a concrete Django field, or None when djai cannot query it."""
-    return FIELD_TYPES.get(field.get_internal_type())
 
 
 def is_secret_name(name: str, patterns: Iterable[str] | None = None) -> bool:
@@ -189,8 +157,6 @@ def _drop_unusable_definitions(manifest: Manifest) -> None:
     """Remove segments and measures that name a field or relation this manifest does not
     have (hidden, secret, or on a model the user cannot see). Shown to a planner, their
     text would name what is hidden; used, they could only fail."""
-    from djai_dsl.plan import MeasureRef, QueryPlan, SegmentRef
-    from djai_dsl.validation import plan_problems
 
     for info in manifest.models.values():
         for name in list(info.segments):
@@ -423,8 +389,6 @@ def _split_entry(entry: str | tuple[str, str]) -> tuple[str, str]:
 
 
 def _segments(label: str, reg: Registration) -> dict[str, Segment]:
-    from djai_dsl.grammar import parse_condition
-    from djai_dsl.plan import SegmentRef
 
     out: dict[str, Segment] = {}
     for name, entry in reg.segments.items():
@@ -437,8 +401,6 @@ def _segments(label: str, reg: Registration) -> dict[str, Segment]:
 
 
 def _measures(label: str, reg: Registration) -> dict[str, Measure]:
-    from djai_dsl.grammar import parse_aggregate
-    from djai_dsl.plan import MeasureRef
 
     out: dict[str, Measure] = {}
     for name, entry in reg.measures.items():

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from django.db.models import Model, QuerySet
+    from django.db.models import Field, Model, QuerySet
 
     from djai_dsl.plan import Aggregate, Condition
 
@@ -32,6 +33,43 @@ FieldType = Literal[
     "uuid",
     "json",
 ]
+
+#: Django internal field types (``Field.get_internal_type()``) djai can query, and how.
+#: Anything not listed (FileField, BinaryField, FilePathField, ArrayField, ...) is left out:
+#: files and bytes have no meaning in an answer, and unknown types have no safe compilation.
+#: Custom fields are included when their internal type is one of these.
+FIELD_TYPES: dict[str, FieldType] = {
+    "CharField": "string",  # also EmailField and URLField, which report CharField
+    "SlugField": "string",
+    "GenericIPAddressField": "string",
+    "IPAddressField": "string",
+    "TextField": "text",
+    "AutoField": "integer",
+    "BigAutoField": "integer",
+    "SmallAutoField": "integer",
+    "IntegerField": "integer",
+    "BigIntegerField": "integer",
+    "SmallIntegerField": "integer",
+    "PositiveIntegerField": "integer",
+    "PositiveBigIntegerField": "integer",
+    "PositiveSmallIntegerField": "integer",
+    "DecimalField": "decimal",
+    "FloatField": "float",
+    "BooleanField": "boolean",
+    "NullBooleanField": "boolean",
+    "DateField": "date",
+    "DateTimeField": "datetime",
+    "TimeField": "time",
+    "DurationField": "duration",
+    "UUIDField": "uuid",
+    "JSONField": "json",
+}
+
+
+def field_type(field: Field[Any, Any]) -> FieldType | None:
+    """The manifest type of a concrete Django field, or None when djai cannot query it."""
+    return FIELD_TYPES.get(field.get_internal_type())
+
 
 NUMERIC_TYPES = frozenset({"integer", "decimal", "float", "duration"})
 TEXT_TYPES = frozenset({"string", "text"})
@@ -225,3 +263,14 @@ class Manifest:
 
     def labels(self) -> list[str]:
         return sorted(self.models)
+
+    def hint_names(self, source: str | None = None) -> list[str]:
+        """Names a syntax error may suggest (the parser's ``NameHints``): the fields and
+        relations of ``source`` first, then model labels and names."""
+        candidates: list[str] = []
+        if source:
+            with suppress(PathError):
+                candidates += self.model(source).names()
+        for label, info in self.models.items():
+            candidates += [label, info.model_name]
+        return candidates

@@ -8,7 +8,7 @@ them into the tool (or JSON-mode) schema the model reads.
 
 Plans inside an answer are checked against the user's manifest while the answer is
 validated, so an unknown field makes instructor re-ask the model with the error. The
-manifest comes from pydantic's validation context (``context={"manifest": m}``, as for
+check comes from pydantic's validation context (``context=validation_context(m)``, as for
 :class:`~djai_dsl.plan.QueryPlan`) or from :func:`bound_manifest`. The LLM planner uses the
 latter because instructor renders message text as Jinja templates whenever a context is
 passed to it, and a question or schema containing ``{{`` or ``{#`` must reach the model as
@@ -28,7 +28,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from djai_dsl.manifest.types import Manifest
-from djai_dsl.plan import QueryPlan
+from djai_dsl.plan import PLAN_CHECKER, QueryPlan
 from djai_dsl.planners.base import (
     Clarification,
     ClarifyOption,
@@ -94,9 +94,9 @@ def bound_code_check(check: Callable[[str], Any]) -> Iterator[None]:
 def _check_plan(plan: QueryPlan | None, info: ValidationInfo) -> QueryPlan | None:
     """Raise the manifest problems of ``plan`` as a ValueError (instructor re-asks with it).
 
-    When the manifest came in the validation context, QueryPlan's own validator has already
+    When the checker came in the validation context, QueryPlan's own validator has already
     checked the plan, so it is not checked twice."""
-    if plan is None or (info.context or {}).get("manifest") is not None:
+    if plan is None or (info.context or {}).get(PLAN_CHECKER) is not None:
         return plan
     manifest = _MANIFEST.get()
     if manifest is not None:

@@ -49,6 +49,7 @@ from djai_dsl.manifest.types import Manifest
 from djai_dsl.plan import QueryPlan
 from djai_dsl.planners.answer import LLMAnswer, dump_answer, to_result
 from djai_dsl.planners.base import PlannerContext, PlannerResult
+from djai_dsl.validation import validation_context
 
 __all__ = ["ReplayEntry", "ReplayPlanner", "ReplayStore", "question_key", "record_answer"]
 
@@ -241,7 +242,7 @@ def load_answer(data: dict[str, Any], manifest: Manifest, *, where: str = "") ->
     given as DSL text are parsed first."""
     try:
         body = _plans_from_text(data, manifest)
-        return LLMAnswer.model_validate({"answer": body}, context={"manifest": manifest})
+        return LLMAnswer.model_validate({"answer": body}, context=validation_context(manifest))
     except ValidationError as exc:
         details = [
             ErrorDetail(err["msg"], path=".".join(str(p) for p in err["loc"]))
