@@ -62,7 +62,9 @@ def test_an_analyst_edits_and_reruns_a_snippet(
     chat_page.screenshot("code-answer")
 
     answer.get_by_role("button", name="Edit and run").click()
-    editor = answer.get_by_role("textbox", name="ORM snippet (checked and interpreted by djai, never executed)")
+    editor = answer.get_by_role(
+        "textbox", name="ORM snippet (checked and interpreted by djai, never executed)"
+    )
     expect(editor).to_be_focused()
     editor.fill('Order.objects.filter(status="paid")\n    .delete()'.replace("\n    ", ""))
     answer.get_by_role("button", name="Run", exact=True).click()
