@@ -15,6 +15,7 @@ from django.contrib.auth.models import Permission, User
 
 from djai_dsl.chat.service import ChatService
 from djai_dsl.models import Message, QueryLog
+from djai_dsl.observability import compute_stats
 from djai_dsl.planners import PlannerContext
 from djai_dsl.planners.base import CodeProposal
 from tests.fake_openai import FakeOpenAI, serve, tool_call
@@ -87,6 +88,8 @@ def test_an_orm_answer_runs_when_the_hatch_is_open(fake_openai, hatch) -> None:
     log = QueryLog.objects.get(chat_id=chat_id, kind="message")
     assert (log.route, log.plan, log.planner) == ("escape_hatch", SNIPPET, "llm")
     assert Message.objects.get(chat_id=chat_id, kind="answer").code == SNIPPET
+    stats = compute_stats()
+    assert stats.by_route == {"escape_hatch": 1} and stats.first_pass_success_rate == 1.0
     request = fake_openai.requests[0]
     assert '"orm"' in tool_schema(fake_openai)
     assert 'ORM snippets (kind "orm")' in request.text()
