@@ -421,6 +421,9 @@ class Interpreter:
                 return value.expression
             raise self._expected(arg, "When(...)", node)
         if kind == "queryset":
+            one_column = "one_column" in arg.choices
+            if isinstance(value, QueryValue) and one_column and value.selected is None:
+                raise self._expected(arg, "a query of one column, e.g. .values('total')", node)
             if isinstance(value, QueryValue):
                 collected.add_query(value)
                 return value.sliced_queryset()

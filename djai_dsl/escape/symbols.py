@@ -190,8 +190,15 @@ _CONSTRUCTOR_LIST: list[Constructor] = [
         lookups=True,
     ),
     Constructor("ExpressionWrapper", m.ExpressionWrapper, "expression", (EXPR, OUTPUT), 2),
+    # One column, named: a subquery of whole rows would select every column of its table,
+    # hidden ones included (the database refuses that, but it is never even sent).
     Constructor(
-        "Subquery", m.Subquery, "subquery", (Arg("queryset", "queryset"),), 1, keywords=(OUTPUT,)
+        "Subquery",
+        m.Subquery,
+        "subquery",
+        (Arg("queryset", "queryset", frozenset({"one_column"})),),
+        1,
+        keywords=(OUTPUT,),
     ),
     Constructor("Exists", m.Exists, "exists", (Arg("queryset", "queryset"),), 1),
     # aggregates

@@ -306,6 +306,10 @@ CODE_CASES: list[Case] = [
         ("slice-power", "Order.objects.all()[:10**9]"),
         ("lookup-as-field", 'Order.objects.values("total__gte")'),
         ("count-after-first", "Order.objects.first().count()"),
+        (
+            "subquery-of-whole-rows",
+            'Order.objects.annotate(c=Subquery(shop_Customer.objects.filter(pk=OuterRef("customer"))[:1]))',
+        ),
         ("filter-after-slice", "Order.objects.all()[:5].filter(total__gt=1)"),
         ("parentheses", "(" * 300 + "1" + ")" * 300),
         ("model-not-query", "Order"),
