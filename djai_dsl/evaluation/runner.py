@@ -294,23 +294,67 @@ def evaluate(
 
 
 class _Askers:
-    """One asker, and the manifest its user sees, per set of apps the items are asked with
-    (the set's ``apps``, or an item's ``dataset``); ``user`` asks everything when given."""
+    """Who asks each item, and the manifest they see: one user per set of apps the items
+    are asked with (the set's ``apps``, or an item's ``dataset``); ``user`` asks
+    everything when given."""
 
     def __init__(
-        self, apps: tuple[str, ...], planner: Planner, user: Any, now: dt.datetime, tz_key: str
+        self,
+        apps: tuple[str, ...],
+        planner: Planner | None,
+        user: Any,
+        now: dt.datetime,
+        tz_key: str,
     ) -> None:
         self.default_apps = apps
         self.planner, self.user, self.now, self.tz_key = planner, user, now, tz_key
-        self.made: dict[tuple[str, ...], tuple[ServiceAsker, Manifest]] = {}
+        self.users: dict[tuple[str, ...], tuple[Any, Manifest]] = {}
+
+    def user_for(self, q: Question) -> tuple[Any, Manifest]:
+        apps = self.default_apps if q.apps is None else q.apps
+        if apps not in self.users:
+            asker_user = self.user or _eval_user(apps)
+            self.users[apps] = (asker_user, build_manifest(asker_user))
+        return self.users[apps]
 
     def for_question(self, q: Question) -> tuple[ServiceAsker, Manifest]:
-        apps = self.default_apps if q.apps is None else q.apps
-        if apps not in self.made:
-            asker_user = self.user or _eval_user(apps)
-            asker = ServiceAsker(asker_user, self.planner, self.now, self.tz_key)
-            self.made[apps] = (asker, build_manifest(asker_user))
-        return self.made[apps]
+        assert self.planner is not None, "golds are checked without a planner"
+        asker_user, manifest = self.user_for(q)
+        return ServiceAsker(asker_user, self.planner, self.now, self.tz_key), manifest
+
+
+@dataclass
+class GoldCheck:
+    """The golds of one item as computed on the database: rows of each, or what failed."""
+
+    question: Question
+    rows: list[int] = field(default_factory=list)  # the gold's, then each accepted reading's
+    error: str = ""
+
+
+def check_golds(
+    question_set: QuestionSet, *, categories: list[str] | None = None
+) -> list[GoldCheck]:
+    """Compute every item's golds (SQL and DSL) at the set's clock, asking nothing: for
+    whoever writes a set, to see each gold run, and with how many rows, before any planner
+    answers it. Leaves the database unchanged."""
+    tz_key = question_set.timezone.key if question_set.timezone else settings.TIME_ZONE
+    moment = question_set.now or dt.datetime.now(dt.timezone.utc)
+    checks: list[GoldCheck] = []
+    with transaction.atomic():
+        askers = _Askers(question_set.apps, None, None, moment, tz_key)
+        for q in question_set.questions:
+            if categories and q.category not in categories:
+                continue
+            _, manifest = askers.user_for(q)
+            try:
+                golds = _golds(q, manifest, ZoneInfo(tz_key), moment)
+            except GoldError as exc:
+                checks.append(GoldCheck(q, error=str(exc)))
+                continue
+            checks.append(GoldCheck(q, [len(g.table.rows) for g in golds]))
+        transaction.set_rollback(True)
+    return checks
 
 
 def _check_clock(question_set: QuestionSet, now: dt.datetime | None, tz_name: str | None) -> None:
