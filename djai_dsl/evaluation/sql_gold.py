@@ -62,7 +62,9 @@ def sql_gold_answer(
         # The executor keeps the database's own message out of what users see; a gold is
         # the benchmark author's SQL, and the message is what they need to fix it.
         cause = f" ({exc.__cause__})" if exc.__cause__ is not None else ""
-        raise GoldError(f"gold SQL does not run on {backend}: {exc}{cause}") from exc
+        raise GoldError(
+            f"gold SQL does not run on {backend}: {exc.message}{cause}", hint=exc.hint
+        ) from exc
     if limit is None and len(rows) > cap:
         raise GoldError(
             f"gold SQL has more than {cap} rows",
