@@ -20,7 +20,7 @@ them is correct (``[out_of_scope, answer]``: refuse, or answer with the gold row
 ``history`` holds earlier questions of the same chat; they are asked first and not scored.
 ``dataset`` names an entry of the set's ``datasets`` (dataset -> apps): the item is asked by
 a user who may view exactly those apps (default: the set's ``apps``). The format is
-described in ``benchmarks/README.md``.
+described in ``docs/evaluation.md``.
 """
 
 from __future__ import annotations
