@@ -488,3 +488,14 @@ def test_eval_golds_only_asks_nothing_and_reports_each_gold(tmp_path: Path) -> N
     assert report["set"] == "small-sql"
     failing = [g for g in report["golds"] if "error" in g]
     assert [g["id"] for g in failing] == ["broken"] and "no_such_table" in failing[0]["error"]
+
+
+def test_an_answer_an_item_also_accepts_is_not_an_execution_out_of_scope() -> None:
+    from djai_dsl.evaluation.report import metrics
+    from djai_dsl.evaluation.runner import Verdict
+
+    either = q(("out_of_scope", "answer"), gold_sql=(sql("SELECT 1"),))
+    refuse_only = q("out_of_scope")
+    answered = Outcome("answer", table=Table(["x"], [[1]]))
+    m = metrics([Verdict(either, answered, True), Verdict(refuse_only, answered, False)])
+    assert (m.out_of_scope, m.executed_out_of_scope, m.correct) == (2, 1, 1)
