@@ -18,46 +18,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from pydantic import BaseModel, ConfigDict, Field
 
+from djai_dsl.api.endpoints import CAPABILITIES
+from djai_dsl.api.schemas import CapabilitiesOut, CapabilitiesQuery, ModelRefOut
 from djai_dsl.api.views import endpoint, read_query
-from djai_dsl.chat.service import CODE_PERMISSION, ChatService, examples_for
+from djai_dsl.chat.answering import CODE_PERMISSION
+from djai_dsl.chat.refusing import examples_for
+from djai_dsl.chat.service import ChatService
 from djai_dsl.conf import get_config
 from djai_dsl.manifest import build_manifest
 from djai_dsl.manifest.types import Manifest, ModelInfo
 
-MODEL_LABEL_PATTERN = r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$"
 EXAMPLES = 4
-
-
-class CapabilitiesQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    model: str | None = Field(
-        default=None,
-        pattern=MODEL_LABEL_PATTERN,
-        max_length=200,
-        description="A model label ('shop.order') to focus the examples on.",
-    )
-
-
-class ModelRefOut(BaseModel):
-    label: str = Field(description="The model as the DSL names it, e.g. 'shop.order'.")
-    name: str = Field(description="Its plural verbose name, e.g. 'orders'.")
-
-
-class CapabilitiesOut(BaseModel):
-    preview_before_run: bool = Field(
-        description="Clients should preview every question's plan and run it on request."
-    )
-    show_code: bool = Field(description="Answers carry data.code (the SQL) for this user.")
-    page_size: int = Field(description="Rows in one page of an answer.")
-    max_message_length: int
-    max_dsl_length: int
-    export_max_rows: int = Field(description="Rows a CSV export holds at most.")
-    models: list[ModelRefOut] = Field(description="What this user may ask about.")
-    focus: ModelRefOut | None = Field(description="The ?model= asked for, when visible.")
-    examples: list[str] = Field(description="Questions this user could ask.")
 
 
 def capabilities_for(user: Any, model: str | None = None) -> CapabilitiesOut:
@@ -96,33 +68,7 @@ def _examples(manifest: Manifest, focus: ModelInfo | None) -> list[str]:
     return own
 
 
-@endpoint(("GET",))
+@endpoint(CAPABILITIES.methods)
 def capabilities(request: HttpRequest, service: ChatService) -> HttpResponse:
     query = read_query(request, CapabilitiesQuery)
     return JsonResponse(capabilities_for(request.user, query.model).model_dump(mode="json"))
-
-
-def openapi_paths() -> dict[str, Any]:
-    """This endpoint's entry in the OpenAPI document (merged by ``api/openapi.py``)."""
-    from djai_dsl.api.openapi import REF, _errors, _json
-
-    return {
-        "/api/capabilities": {
-            "get": {
-                "summary": "What this user may do, and settings a client should follow",
-                "parameters": [
-                    {
-                        "name": "model",
-                        "in": "query",
-                        "required": False,
-                        "schema": {"type": "string", "pattern": MODEL_LABEL_PATTERN},
-                        "description": "Focus the examples on this model ('shop.order').",
-                    }
-                ],
-                "responses": {
-                    "200": _json({"$ref": REF.format(model="CapabilitiesOut")}, "Capabilities"),
-                    **_errors(),
-                },
-            }
-        }
-    }

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
+from djai_dsl.api.endpoints import EXPORT_CSV
 from djai_dsl.api.views import endpoint
 from djai_dsl.chat.service import ChatService
 from djai_dsl.compiler import CompiledQuery, compile_plan
@@ -110,7 +111,7 @@ def _page_size(remaining: int) -> int:
     return max(1, min(remaining, int(get_config()["MAX_PAGE_SIZE"])))
 
 
-@endpoint(("GET",))
+@endpoint(EXPORT_CSV.methods)
 def export_csv(
     request: HttpRequest, service: ChatService, chat_id: int, message_id: int
 ) -> HttpResponse:
@@ -157,34 +158,3 @@ def export_csv(
     response["Cache-Control"] = "no-store"
     # endpoint() types views as returning HttpResponse; a streaming one is its sibling class.
     return response  # type: ignore[return-value]
-
-
-def openapi_paths() -> dict[str, Any]:
-    """This endpoint's entry in the OpenAPI document (merged by ``api/openapi.py``)."""
-    from djai_dsl.api.openapi import CHAT_ID, _errors
-
-    return {
-        "/api/chats/{chat_id}/messages/{message_id}/export.csv": {
-            "parameters": [
-                CHAT_ID,
-                {
-                    "name": "message_id",
-                    "in": "path",
-                    "required": True,
-                    "schema": {"type": "integer"},
-                    "description": "data.message_id of an answer that ran",
-                },
-            ],
-            "get": {
-                "summary": "Every row of an answer as CSV (streamed; at most EXPORT_MAX_ROWS)",
-                "responses": {
-                    "200": {
-                        "description": "CSV with a header line of column names; the row cap "
-                        "is in the X-Djai-Export-Max-Rows header",
-                        "content": {"text/csv": {"schema": {"type": "string"}}},
-                    },
-                    **_errors(404, 422, 504),
-                },
-            },
-        }
-    }

@@ -1,38 +1,36 @@
-"""The OpenAPI 3.1 document of the API, generated from the same Pydantic models the views
-validate with and the composer builds, so it cannot drift from the code unnoticed (a test
-checks every URL pattern is documented and validates the document)."""
+"""The OpenAPI 3.1 document of the API, rendered from the endpoint descriptions in
+:mod:`~djai_dsl.api.endpoints` and the same Pydantic models the views validate with and the
+composer builds, so it cannot drift from the code unnoticed (a test checks every URL pattern
+is documented and validates the document).
+
+It reads descriptions only: no view is imported here, so the views may serve this document
+without an import cycle.
+"""
 
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 import djai_dsl
-from djai_dsl.api import schemas
+from djai_dsl.api.endpoints import ENDPOINTS, Endpoint, Operation, Response
 from djai_dsl.chat import envelope
 from djai_dsl.errors import ERROR_CLASSES
 
 REF = "#/components/schemas/{model}"
 
-INPUT_MODELS: tuple[type[BaseModel], ...] = (
-    schemas.MessageIn,
-    schemas.PlanIn,
-    schemas.RunIn,
-    schemas.ChatCreateIn,
-    schemas.ChatRenameIn,
-)
-OUTPUT_MODELS: tuple[type[BaseModel], ...] = (
-    schemas.ChatOut,
-    schemas.ChatListOut,
-    schemas.MessageListOut,
+#: Every answer to a question is one of these; errors of every endpoint are the last one.
+ENVELOPE_MODELS: tuple[type[BaseModel], ...] = (
     envelope.AnswerEnvelope,
     envelope.ClarificationEnvelope,
     envelope.OutOfScopeEnvelope,
     envelope.ErrorEnvelope,
 )
+#: Errors any endpoint can answer: a bad request, no permission, a wrong method, a bug.
+COMMON_ERRORS = (400, 403, 405, 500)
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -47,7 +45,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
     codes: dict[int, list[str]] = {}
     for cls in ERROR_CLASSES:
         codes.setdefault(cls.http_status, []).append(cls.code)
-    wanted = sorted({400, 403, 405, 500, *statuses})
+    wanted = sorted({*COMMON_ERRORS, *statuses})
     return {
         str(status): _json(
             _ref("ErrorEnvelope"),
@@ -58,173 +56,70 @@ def _errors(*statuses: int) -> dict[str, Any]:
     }
 
 
-def _body(model: str) -> dict[str, Any]:
-    return {"required": True, "content": {"application/json": {"schema": _ref(model)}}}
+def _success(response: Response) -> dict[str, Any]:
+    if response.model is not None:
+        schema: dict[str, Any] | None = _ref(response.model.__name__)
+    elif response.component:
+        schema = _ref(response.component)
+    else:
+        schema = response.schema
+    if schema is None:
+        return {"description": response.description}
+    return {
+        "description": response.description,
+        "content": {response.media_type: {"schema": schema}},
+    }
 
 
-CHAT_ID = {
-    "name": "chat_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "integer"},
-    "description": "One of the user's chats (another user's chat is 404 chat_not_found).",
-}
-ENVELOPE = {"$ref": REF.format(model="Envelope")}
-CHAT_STATES = (404, 429)  # every chat question can hit a missing chat or the rate limit
-ASK_ERRORS = (404, 409, 410, 422, 429, 503, 504)
-CSRF = (
-    "State-changing calls need the CSRF token of the admin session in the X-CSRFToken "
-    "header (GET chats sets the csrftoken cookie)."
-)
+def _operation(operation: Operation) -> dict[str, Any]:
+    out: dict[str, Any] = {"summary": operation.summary}
+    if operation.description:
+        out["description"] = operation.description
+    if operation.query:
+        out["parameters"] = list(operation.query)
+    if operation.body is not None:
+        out["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(operation.body.__name__)}},
+        }
+    out["responses"] = {
+        str(operation.response.status): _success(operation.response),
+        **_errors(*operation.errors),
+    }
+    return out
+
+
+def _path_item(endpoint: Endpoint) -> dict[str, Any]:
+    item: dict[str, Any] = {}
+    if endpoint.parameters:
+        item["parameters"] = list(endpoint.parameters)
+    for operation in endpoint.operations:
+        item[operation.method.lower()] = _operation(operation)
+    return item
 
 
 def _paths() -> dict[str, Any]:
-    # Imported here: these modules import views, which imports this one.
-    from djai_dsl.api import capabilities, export
+    return {endpoint.path: _path_item(endpoint) for endpoint in ENDPOINTS}
 
-    envelope_ok = _json(
-        ENVELOPE, "answer, clarification or out_of_scope envelope (errors have other statuses)"
-    )
-    return {
-        **capabilities.openapi_paths(),
-        **export.openapi_paths(),
-        "/api/chats": {
-            "get": {
-                "summary": "List the user's chats, most recently active first",
-                "parameters": [
-                    {
-                        "name": "limit",
-                        "in": "query",
-                        "required": False,
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
-                    }
-                ],
-                "responses": {"200": _json(_ref("ChatListOut"), "The chats"), **_errors()},
-            },
-            "post": {
-                "summary": "Start a chat",
-                "description": CSRF,
-                "requestBody": _body("ChatCreateIn"),
-                "responses": {"201": _json(_ref("ChatOut"), "The new chat"), **_errors()},
-            },
-        },
-        "/api/chats/{chat_id}": {
-            "parameters": [CHAT_ID],
-            "get": {
-                "summary": "One chat, with its pending clarification",
-                "responses": {"200": _json(_ref("ChatOut"), "The chat"), **_errors(404)},
-            },
-            "patch": {
-                "summary": "Rename a chat",
-                "requestBody": _body("ChatRenameIn"),
-                "responses": {"200": _json(_ref("ChatOut"), "The chat"), **_errors(404)},
-            },
-            "delete": {
-                "summary": "Delete a chat (hidden from its owner; kept for audit)",
-                "responses": {"204": {"description": "Deleted"}, **_errors(404)},
-            },
-        },
-        "/api/chats/{chat_id}/messages": {
-            "parameters": [CHAT_ID],
-            "get": {
-                "summary": "The chat's messages, oldest first",
-                "responses": {"200": _json(_ref("MessageListOut"), "Messages"), **_errors(404)},
-            },
-        },
-        "/api/chats/{chat_id}/message": {
-            "parameters": [CHAT_ID],
-            "post": {
-                "summary": "Ask a question (or answer a pending clarification)",
-                "description": CSRF,
-                "requestBody": _body("MessageIn"),
-                "responses": {"200": envelope_ok, **_errors(*ASK_ERRORS)},
-            },
-        },
-        "/api/chats/{chat_id}/plan": {
-            "parameters": [CHAT_ID],
-            "post": {
-                "summary": "Preview the plan for a question or a DSL text; nothing runs",
-                "description": "An answer envelope with data.executed false and data.result "
-                "null, or a clarification / out_of_scope envelope. " + CSRF,
-                "requestBody": _body("PlanIn"),
-                "responses": {"200": envelope_ok, **_errors(*ASK_ERRORS)},
-            },
-        },
-        "/api/chats/{chat_id}/run": {
-            "parameters": [CHAT_ID],
-            "post": {
-                "summary": "Run a DSL text (e.g. an edited plan)",
-                "description": CSRF,
-                "requestBody": _body("RunIn"),
-                "responses": {"200": envelope_ok, **_errors(*ASK_ERRORS)},
-            },
-        },
-        "/api/chats/{chat_id}/messages/{message_id}/page": {
-            "parameters": [
-                CHAT_ID,
-                {
-                    "name": "message_id",
-                    "in": "path",
-                    "required": True,
-                    "schema": {"type": "integer"},
-                    "description": "data.message_id of the answer",
-                },
-            ],
-            "get": {
-                "summary": "The next page of an answer",
-                "parameters": [
-                    {
-                        "name": "cursor",
-                        "in": "query",
-                        "required": True,
-                        "schema": {"type": "string"},
-                        "description": "data.next_cursor",
-                    },
-                    {
-                        "name": "page_size",
-                        "in": "query",
-                        "required": False,
-                        "schema": {"type": "integer", "minimum": 1},
-                    },
-                ],
-                "responses": {"200": envelope_ok, **_errors(*ASK_ERRORS)},
-            },
-        },
-        "/api/openapi.json": {
-            "get": {
-                "summary": "This document",
-                "responses": {
-                    "200": {
-                        "description": "OpenAPI 3.1",
-                        "content": {"application/json": {"schema": {"type": "object"}}},
-                    },
-                    **_errors(),
-                },
-            }
-        },
-        "/api/metrics": {
-            "get": {
-                "summary": "Metrics in Prometheus text format (needs djai_dsl.view_querylog)",
-                "responses": {
-                    "200": {
-                        "description": "Prometheus exposition format",
-                        "content": {"text/plain": {"schema": {"type": "string"}}},
-                    },
-                    **_errors(),
-                },
-            }
-        },
-    }
+
+def _models() -> list[tuple[type[BaseModel], Literal["validation", "serialization"]]]:
+    """Request bodies as they are validated, responses as they are serialized."""
+    bodies: dict[type[BaseModel], None] = {}
+    responses: dict[type[BaseModel], None] = {}
+    for endpoint in ENDPOINTS:
+        for operation in endpoint.operations:
+            if operation.body is not None:
+                bodies[operation.body] = None
+            if operation.response.model is not None:
+                responses[operation.response.model] = None
+    for model in ENVELOPE_MODELS:
+        responses[model] = None
+    return [(m, "validation") for m in bodies] + [(m, "serialization") for m in responses]
 
 
 @cache
 def _components() -> dict[str, Any]:
-    from djai_dsl.api.capabilities import CapabilitiesOut
-
-    models = [(m, "validation") for m in INPUT_MODELS] + [
-        (m, "serialization") for m in (*OUTPUT_MODELS, CapabilitiesOut)
-    ]
-    _keys, defs = models_json_schema(models, ref_template=REF)
+    _keys, defs = models_json_schema(_models(), ref_template=REF)
     components = dict(defs.get("$defs", {}))
     union = envelope.ENVELOPE_ADAPTER.json_schema(ref_template=REF)
     union.pop("$defs", None)

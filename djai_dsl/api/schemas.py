@@ -24,6 +24,7 @@ from djai_dsl.chat.envelope import envelope_json_schema
 ENVELOPE_SCHEMA_PATH = Path(__file__).with_name("envelope.schema.json")
 
 LOCALE_PATTERN = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8}){0,3}$"
+MODEL_LABEL_PATTERN = r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$"
 
 
 class _In(BaseModel):
@@ -102,6 +103,19 @@ class ChatListQuery(BaseModel):
     limit: int = Field(default=50, ge=1, le=200)
 
 
+class CapabilitiesQuery(BaseModel):
+    """Query string of ``GET capabilities``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str | None = Field(
+        default=None,
+        pattern=MODEL_LABEL_PATTERN,
+        max_length=200,
+        description="A model label ('shop.order') to focus the examples on.",
+    )
+
+
 # --------------------------------------------------------------------------- resources
 
 
@@ -141,6 +155,25 @@ class MessageOut(BaseModel):
 class MessageListOut(BaseModel):
     chat_id: int
     messages: list[MessageOut]
+
+
+class ModelRefOut(BaseModel):
+    label: str = Field(description="The model as the DSL names it, e.g. 'shop.order'.")
+    name: str = Field(description="Its plural verbose name, e.g. 'orders'.")
+
+
+class CapabilitiesOut(BaseModel):
+    preview_before_run: bool = Field(
+        description="Clients should preview every question's plan and run it on request."
+    )
+    show_code: bool = Field(description="Answers carry data.code (the SQL) for this user.")
+    page_size: int = Field(description="Rows in one page of an answer.")
+    max_message_length: int
+    max_dsl_length: int
+    export_max_rows: int = Field(description="Rows a CSV export holds at most.")
+    models: list[ModelRefOut] = Field(description="What this user may ask about.")
+    focus: ModelRefOut | None = Field(description="The ?model= asked for, when visible.")
+    examples: list[str] = Field(description="Questions this user could ask.")
 
 
 def write_envelope_schema(path: Path = ENVELOPE_SCHEMA_PATH) -> None:

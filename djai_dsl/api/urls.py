@@ -1,6 +1,7 @@
 """Include once in the host's URLconf: ``path("ai-assistant/", include("djai_dsl.api.urls"))``.
 
-Everything lives under ``api/`` of that prefix; ``api/openapi.json`` describes it.
+Everything lives under ``api/`` of that prefix; ``api/openapi.json`` describes it. A new
+path needs its description in ``api/endpoints.py`` too (a test checks each one is documented).
 """
 
 from django.urls import path, re_path

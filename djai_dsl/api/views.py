@@ -31,6 +31,7 @@ from django.views.decorators.csrf import csrf_exempt
 from pydantic import BaseModel, ValidationError
 
 from djai_dsl.api import schemas
+from djai_dsl.api.endpoints import CHAT, CHATS, MESSAGE, MESSAGES, METRICS, OPENAPI, PAGE, PLAN, RUN
 from djai_dsl.api.openapi import openapi_document
 from djai_dsl.chat import composer
 from djai_dsl.chat.composer import MetaInfo
@@ -99,6 +100,9 @@ def endpoint(
     methods: tuple[str, ...], *, logged_kind: str | None = None, permission: str = USE_PERMISSION
 ) -> Callable[[View], View]:
     """Wrap a view: auth, method, CSRF, trace id, errors as envelopes (see the module doc).
+
+    ``methods``: those its description in :mod:`~djai_dsl.api.endpoints` documents (e.g.
+    ``CHATS.methods``), so the view answers exactly what the OpenAPI document says.
 
     ``logged_kind``: failures before the service runs (a bad body) are logged as requests of
     this QueryLog kind, so that error rates count them.
@@ -261,7 +265,7 @@ def message_json(message: Message) -> dict[str, Any]:
 # --------------------------------------------------------------------------- views
 
 
-@endpoint(("GET", "POST"))
+@endpoint(CHATS.methods)
 def chats(request: HttpRequest, service: ChatService) -> HttpResponse:
     """GET: the user's chats, most recently active first. POST: start a chat."""
     if request.method == "POST":
@@ -272,7 +276,7 @@ def chats(request: HttpRequest, service: ChatService) -> HttpResponse:
     return JsonResponse({"chats": [chat_json(c) for c in service.chats(query.limit)]})
 
 
-@endpoint(("GET", "PATCH", "DELETE"))
+@endpoint(CHAT.methods)
 def chat_detail(request: HttpRequest, service: ChatService, chat_id: int) -> HttpResponse:
     """GET: one chat. PATCH {title}: rename it. DELETE: hide it (kept for audit)."""
     if request.method == "PATCH":
@@ -284,14 +288,14 @@ def chat_detail(request: HttpRequest, service: ChatService, chat_id: int) -> Htt
     return JsonResponse(chat_json(service.chat(chat_id)))
 
 
-@endpoint(("GET",))
+@endpoint(MESSAGES.methods)
 def messages(request: HttpRequest, service: ChatService, chat_id: int) -> HttpResponse:
     return JsonResponse(
         {"chat_id": chat_id, "messages": [message_json(m) for m in service.messages(chat_id)]}
     )
 
 
-@endpoint(("POST",), logged_kind=QueryLog.Kind.MESSAGE)
+@endpoint(MESSAGE.methods, logged_kind=QueryLog.Kind.MESSAGE)
 def message(request: HttpRequest, service: ChatService, chat_id: int) -> HttpResponse:
     """Ask a question: answer, clarification, out_of_scope or error envelope."""
     body = read_body(request, schemas.MessageIn)
@@ -305,7 +309,7 @@ def message(request: HttpRequest, service: ChatService, chat_id: int) -> HttpRes
     )
 
 
-@endpoint(("POST",), logged_kind=QueryLog.Kind.PREVIEW)
+@endpoint(PLAN.methods, logged_kind=QueryLog.Kind.PREVIEW)
 def plan(request: HttpRequest, service: ChatService, chat_id: int) -> HttpResponse:
     """Preview: the plan for a question (or a DSL text) with explanation and SQL; no rows."""
     body = read_body(request, schemas.PlanIn)
@@ -319,7 +323,7 @@ def plan(request: HttpRequest, service: ChatService, chat_id: int) -> HttpRespon
     )
 
 
-@endpoint(("POST",), logged_kind=QueryLog.Kind.RUN)
+@endpoint(RUN.methods, logged_kind=QueryLog.Kind.RUN)
 def run(request: HttpRequest, service: ChatService, chat_id: int) -> HttpResponse:
     body = read_body(request, schemas.RunIn)
     return reply_response(
@@ -327,19 +331,19 @@ def run(request: HttpRequest, service: ChatService, chat_id: int) -> HttpRespons
     )
 
 
-@endpoint(("GET",), logged_kind=QueryLog.Kind.PAGE)
+@endpoint(PAGE.methods, logged_kind=QueryLog.Kind.PAGE)
 def page(request: HttpRequest, service: ChatService, chat_id: int, message_id: int) -> HttpResponse:
     query = read_query(request, schemas.PageQuery)
     return reply_response(service.next_page(chat_id, message_id, query.cursor, query.page_size))
 
 
-@endpoint(("GET",))
+@endpoint(OPENAPI.methods)
 def openapi(request: HttpRequest, service: ChatService) -> HttpResponse:
     prefix = request.path.rsplit("/api/openapi.json", 1)[0]  # where the host mounted us
     return JsonResponse(openapi_document(server_url=prefix))
 
 
-@endpoint(("GET",), permission=METRICS_PERMISSION)
+@endpoint(METRICS.methods, permission=METRICS_PERMISSION)
 def metrics(request: HttpRequest, service: ChatService) -> HttpResponse:
     return HttpResponse(prometheus_text(), content_type="text/plain; version=0.0.4; charset=utf-8")
 
