@@ -26,8 +26,8 @@ from djai_dsl.planners.base import (
     PlanProposal,
 )
 from djai_dsl.planners.offline import OfflinePlanner, clear_value_index
-from djai_dsl.planners.offline.values import values_for
 from djai_dsl.planners.select import get_planner
+from djai_dsl.values import indexed_values
 from tests.conftest import NOW, SEED_SCALE, TODAY, TZ
 
 pytestmark = pytest.mark.django_db
@@ -170,13 +170,13 @@ def test_value_index_is_bounded_and_cached(
 ) -> None:
     settings.DJAI = {**settings.DJAI, "OFFLINE_VALUE_INDEX_CAP": 5}
     clear_value_index()
-    entries = values_for(shop)
+    entries = indexed_values(shop)
     by_field = {(e.label, e.field): e for e in entries}
     city = by_field[("shop.customer", "city")]
     assert city.over_cap and city.values == ()  # more than 5 cities: not categorical
     assert all(len(e.values) <= 5 for e in entries)
     with django_assert_num_queries(0):  # read once per process, not per question
-        values_for(shop)
+        indexed_values(shop)
         ask(shop, "Which customers live in Berlin?")
 
 

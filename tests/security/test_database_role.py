@@ -232,7 +232,7 @@ def test_writes_fail_even_past_every_djai_layer(reader, admin, sql, raises):
 
 @pytest.mark.parametrize(
     ("table", "column"),
-    [(table, column) for table, columns in SECRET_COLUMNS.items() for column in columns],
+    [(table, column) for table, columns in SECRET_COLUMNS.items() for column in sorted(columns)],
 )
 def test_secret_columns_cannot_be_read_by_any_sql(reader, table, column):
     quote = connection.ops.quote_name

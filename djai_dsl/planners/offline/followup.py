@@ -19,8 +19,17 @@ from djai_dsl.planners.base import PlannerResult, PlanProposal
 from djai_dsl.planners.offline.cues import count_cue_ends
 from djai_dsl.planners.offline.mentions import Mention
 from djai_dsl.planners.offline.naming import plural_name
-from djai_dsl.planners.offline.readings import ReadingBuilder, sort_direction
-from djai_dsl.planners.offline.roles import Composer
+from djai_dsl.planners.offline.readings import (
+    ReadingBuilder,
+    add_comparisons,
+    add_filters,
+    add_name_searches,
+    add_text_searches,
+    add_times,
+    sort_direction,
+    time_field,
+)
+from djai_dsl.planners.offline.roles import Composer, assign_roles
 from djai_dsl.planners.offline.text import Token
 from djai_dsl.validation import plan_problems
 
@@ -64,7 +73,7 @@ class FollowUp:
     def apply(self) -> PlannerResult | None:
         if self.prev.source not in self.manifest.models:
             return None
-        self.c.assign_roles()
+        assign_roles(self.c)
         other = self._other_model()
         plan = self._switch_model(other) if other is not None else self._modify()
         if plan is None or plan == self.prev or plan_problems(plan, self.manifest):
@@ -80,7 +89,7 @@ class FollowUp:
             models = [s.model for s in m.of_kind("model") if s.strength >= 0.8]
             if not models or self.prev.source in models:
                 continue
-            if m.has("value", "segment") and not self.c._only_models(m):
+            if m.has("value", "segment") and not self.c.only_models(m):
                 continue
             if self._qualifies_a_value(m, models):
                 continue  # "only for customers in Canada": whose country, not a new question
@@ -96,17 +105,17 @@ class FollowUp:
 
     def _switch_model(self, label: str) -> p.QueryPlan | None:
         info = self.manifest.models[label]
-        time_field = info.default_time_field
+        date_field = info.default_time_field
         conditions: list[p.Condition] = []
         for cond in _conjuncts(self.prev.where):
             if isinstance(cond, p.TimeWindow | p.Compare | p.Between) and self._is_time(cond.field):
-                if time_field is None:
+                if date_field is None:
                     continue
-                conditions.append(cond.model_copy(update={"field": time_field}))
+                conditions.append(cond.model_copy(update={"field": date_field}))
         keys = []
         for key in self.prev.group_by:
-            if key.bucket and time_field:
-                keys.append(key.model_copy(update={"field": time_field}))
+            if key.bucket and date_field:
+                keys.append(key.model_copy(update={"field": date_field}))
             elif key.field in info.fields:
                 keys.append(key)
         aggregates: list[p.AggregateItem] = []
@@ -131,11 +140,11 @@ class FollowUp:
     def _modify(self) -> p.QueryPlan | None:
         b = ReadingBuilder(self.c, self.prev.source)
         self._prefer_grouped_fields(b)
-        b._filters()
-        b._comparisons()
-        b._texts()
-        b._times()
-        b._searches()
+        add_filters(b)
+        add_comparisons(b)
+        add_text_searches(b)
+        add_times(b)
+        add_name_searches(b)
         new_keys = self._new_group_keys(b)
         where = self._merge_where(b.conditions)
         plan = self.prev.model_copy(update={"where": where})
@@ -167,14 +176,14 @@ class FollowUp:
     def _new_group_keys(self, b: ReadingBuilder) -> list[p.GroupKey]:
         keys: list[p.GroupKey] = []
         if self.c.roles.buckets:
-            field = self._time_field_of_prev() or b._time_field(None)
+            field = self._time_field_of_prev() or time_field(b, None)
             if field is not None:
                 keys += [
                     p.GroupKey(field=field, bucket=h.unit) for h in self.c.roles.buckets if h.unit
                 ]
         for m in self.c.roles.groups:
             keys += [
-                p.GroupKey(field=path) for path in self.c._resolve_group_paths(m, self.prev.source)
+                p.GroupKey(field=path) for path in self.c.resolve_group_paths(m, self.prev.source)
             ]
         return keys
 

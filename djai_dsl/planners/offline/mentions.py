@@ -2,8 +2,8 @@
 
 Matching is greedy, longest phrase first, left to right, over stems. A span may mean
 several things ("refunded": a model, a status value, a segment); choosing among them is
-left to the composer, which knows the source model. The distinct-value index
-(:mod:`.values`) adds the values of free-text categorical fields as ``value`` senses.
+left to the composer, which knows the source model. The value index
+(:mod:`djai_dsl.values`) adds the values of free-text categorical fields as ``value`` senses.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 from djai_dsl.manifest.types import Manifest
 from djai_dsl.planners.offline.lexicon import DERIVED, Lexicon, Sense, value_aliases
 from djai_dsl.planners.offline.text import STOPWORDS, Token, fold, stem, stems
-from djai_dsl.planners.offline.values import FieldValues, values_for
+from djai_dsl.values import FieldValues, indexed_values
 
 #: Words that negate the name after them (within NEGATION_REACH tokens).
 NEGATORS = frozenset(
@@ -73,7 +73,7 @@ _VALUE_LOCK = threading.Lock()
 
 def value_phrases(manifest: Manifest) -> ValuePhrases:
     """Indexed values of ``manifest`` as phrases (cached per set of loaded index entries)."""
-    entries = values_for(manifest)
+    entries = indexed_values(manifest)
     key = tuple((e.label, e.field, e.loaded_at) for e in entries)
     with _VALUE_LOCK:
         cached = _VALUE_CACHE.get(key)

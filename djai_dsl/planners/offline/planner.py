@@ -33,7 +33,22 @@ from djai_dsl.planners.base import (
     PlannerResult,
     PlanProposal,
 )
-from djai_dsl.planners.offline import clarify, scope
+from djai_dsl.planners.offline.clarify import (
+    choose_group,
+    choose_metric,
+    choose_model,
+    choose_models_without_plan,
+    choose_time_field,
+)
+from djai_dsl.planners.offline.cues import (
+    AGG_WORDS,
+    COUNT_PHRASES,
+    DISTINCT_WORDS,
+    GROUP_PHRASES,
+    GROUP_WORDS,
+    SORT_PHRASES,
+    SUPERLATIVE_DIMENSION,
+)
 from djai_dsl.planners.offline.followup import FollowUp, looks_like_follow_up
 from djai_dsl.planners.offline.lexicon import Lexicon, lexicon_for
 from djai_dsl.planners.offline.mentions import (
@@ -44,7 +59,8 @@ from djai_dsl.planners.offline.mentions import (
     value_phrases,
 )
 from djai_dsl.planners.offline.readings import Reading, read
-from djai_dsl.planners.offline.roles import Composer
+from djai_dsl.planners.offline.roles import Composer, assign_roles
+from djai_dsl.planners.offline.scope import REPHRASE, help_reply, is_help, out_of_scope
 from djai_dsl.planners.offline.text import STOPWORDS, expand, stems, tokenize
 from djai_dsl.planners.offline.timeexpr import find_time
 from djai_dsl.validation import plan_problems
@@ -65,10 +81,10 @@ class OfflinePlanner:
         question = (question or "").strip()[:MAX_QUESTION_LENGTH]
         lex = lexicon_for(manifest)
         tokens = tokenize(question)
-        if scope.is_help(question, tokens):
-            return scope.help_reply(manifest)
+        if is_help(question, tokens):
+            return help_reply(manifest)
         values = value_phrases(manifest)
-        refusal = scope.out_of_scope(tokens, _known_stems(lex, values))
+        refusal = out_of_scope(tokens, _known_stems(lex, values))
         if refusal is not None:
             return refusal
         chosen = _answer_to_pending(question, context, manifest)
@@ -110,13 +126,13 @@ class OfflinePlanner:
         unknown = _unknown_words(tokens, composer, lex, values)
         if not mentions:
             return _nothing_matched(question, composer, manifest, unknown)
-        composer.assign_roles()
+        assign_roles(composer)
         readings = [rd for rd in read(composer) if rd.plan is not None]
         readings = [rd for rd in readings if rd.plan and not plan_problems(rd.plan, manifest)]
         if not readings:
             return OutOfScope(
                 reason="I could not turn this into a query over the data you can see.",
-                how_to_rephrase=scope.REPHRASE,
+                how_to_rephrase=REPHRASE,
                 confidence=0.4,
             )
         best = readings[0]
@@ -143,16 +159,16 @@ class OfflinePlanner:
     ) -> Clarification | None:
         assert best.plan is not None
         if best.undefined_metric:
-            ask = clarify.choose_metric(best.plan, composer.lex, manifest, 0.5)
+            ask = choose_metric(best.plan, composer.lex, manifest, 0.5)
             if len(ask.options) >= 2:
                 return ask
         rivals = _rival_sources(best, readings, composer)
         if rivals:
-            return clarify.choose_model(question, [best.plan, *rivals], manifest, 0.5)
+            return choose_model(question, [best.plan, *rivals], manifest, 0.5)
         if best.time_fields and len(best.time_fields) > 1:
-            return clarify.choose_time_field(best.plan, best.time_fields, manifest, 0.5)
+            return choose_time_field(best.plan, best.time_fields, manifest, 0.5)
         if best.group_alternatives:
-            return clarify.choose_group(best.plan, best.group_alternatives, manifest, 0.5)
+            return choose_group(best.plan, best.group_alternatives, manifest, 0.5)
         return None
 
 
@@ -176,12 +192,10 @@ def _unknown_words(
     for s in composer.text_searches:
         covered |= set(range(s.start, s.end))
     out = []
-    from djai_dsl.planners.offline import cues as C
-
-    cue_words = {w for phrase in C.AGG_WORDS for w in phrase}
-    cue_words |= {w for phrase in C.COUNT_PHRASES for w in phrase}
-    cue_words |= C.GROUP_WORDS | set(C.SUPERLATIVE_DIMENSION) | C.DISTINCT_WORDS
-    cue_words |= {w for phrase in C.GROUP_PHRASES + C.SORT_PHRASES for w in phrase}
+    cue_words = {w for phrase in AGG_WORDS for w in phrase}
+    cue_words |= {w for phrase in COUNT_PHRASES for w in phrase}
+    cue_words |= GROUP_WORDS | set(SUPERLATIVE_DIMENSION) | DISTINCT_WORDS
+    cue_words |= {w for phrase in GROUP_PHRASES + SORT_PHRASES for w in phrase}
     cue_words |= {"top", "bottom", "first", "last", "most", "least", "fewest", "ascending",
                   "descending", "expensive", "recent", "never", "not", "no", "without", "only",
                   "are", "there", "total", "new", "ones", "one", "yet", "still", "ever", "yes",
@@ -206,7 +220,7 @@ def _nothing_matched(
     if unknown:
         return OutOfScope(
             reason="That does not look like a question about the data I can see.",
-            how_to_rephrase=scope.REPHRASE,
+            how_to_rephrase=REPHRASE,
             confidence=0.8,
         )
     if composer.time_hits:
@@ -214,10 +228,10 @@ def _nothing_matched(
             label for label, info in manifest.models.items() if info.default_time_field is not None
         ]
         if dated:
-            return clarify.choose_models_without_plan(question, dated, manifest, 0.4)
+            return choose_models_without_plan(question, dated, manifest, 0.4)
     return OutOfScope(
         reason="I need to know what to look at: name the records (orders, customers...).",
-        how_to_rephrase=scope.REPHRASE,
+        how_to_rephrase=REPHRASE,
         confidence=0.6,
     )
 
