@@ -10,7 +10,9 @@ djai.E006  ``PLANNER`` or ``REPLAY_FALLBACK`` names no planner
 djai.E007  the LLM planner is chosen but has no model, or no API key for OpenAI's endpoint
 djai.E008  the replay planner is chosen but ``REPLAY_FILE`` is not a file
 djai.W001  the role behind ``DATABASE_ALIAS`` can write (PostgreSQL, MariaDB/MySQL)
-djai.W002  ``DJAI`` (or ``DJAI["LLM"]``) has a key djai does not know: a typo?
+djai.W002  ``DJAI`` (or ``DJAI["LLM"]``, ``DJAI["ESCAPE_HATCH"]``) has a key djai does not know
+djai.W003  ``ESCAPE_HATCH``: ``IMPORTS`` and ``ALLOWED_IMPORTS`` disagree (nothing can pass, or
+           modules are listed but imports are denied)
 ========== ==============================================================================
 
 Checks that read settings stay quiet when ``DJAI`` itself is malformed (E004 says so once),
@@ -165,6 +167,13 @@ STRINGS = Rule(_is_strings, "a list of strings")
 REGEXES = Rule(_is_regexes, "a list of valid regular expressions")
 CALLABLE_PATH = Rule(_is_callable_path, "None or the dotted path of a callable")
 
+_MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+def _is_module_names(value: Any) -> bool:
+    return _is_strings(value) and all(_MODULE_NAME.match(v) for v in value)
+
+
 #: top-level setting -> rule. Every key of DEFAULTS has one (tests/test_checks.py).
 RULES: dict[str, Rule] = {
     "PLANNER": NAME,
@@ -203,6 +212,18 @@ RULES: dict[str, Rule] = {
     "METRICS_WINDOW_HOURS": POSITIVE_INT,
     "PREVIEW_BEFORE_RUN": BOOLEAN,
     "EXPORT_MAX_ROWS": POSITIVE_INT,
+    "ESCAPE_HATCH": Rule(lambda v: isinstance(v, Mapping), "a dict"),
+}
+
+#: ``DJAI["ESCAPE_HATCH"]`` key -> rule. Every key of DEFAULTS["ESCAPE_HATCH"] has one.
+ESCAPE_RULES: dict[str, Rule] = {
+    "ENABLED": BOOLEAN,
+    "IMPORTS": Rule(lambda v: v in ("deny", "allowlist"), "'deny' or 'allowlist'"),
+    "ALLOWED_IMPORTS": Rule(_is_module_names, "a list of dotted module names"),
+    "MAX_CHARS": POSITIVE_INT,
+    "MAX_NODES": POSITIVE_INT,
+    "MAX_DEPTH": POSITIVE_INT,
+    "MAX_CALL_DEPTH": POSITIVE_INT,
 }
 
 #: ``DJAI["LLM"]`` key -> rule. Every key of DEFAULTS["LLM"] has one.
@@ -230,6 +251,13 @@ def _rule_values(cfg: Mapping[str, Any]) -> list[tuple[str, Any, Rule]]:
     if isinstance(llm, Mapping):
         found += [
             (f"['LLM'][{key!r}]", llm[key], rule) for key, rule in LLM_RULES.items() if key in llm
+        ]
+    hatch = cfg.get("ESCAPE_HATCH")
+    if isinstance(hatch, Mapping):
+        found += [
+            (f"['ESCAPE_HATCH'][{key!r}]", hatch[key], rule)
+            for key, rule in ESCAPE_RULES.items()
+            if key in hatch
         ]
     return found
 
@@ -267,7 +295,41 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     messages += _unknown_keys(user, DEFAULTS, "DJAI")
     if isinstance(user.get("LLM"), Mapping):
         messages += _unknown_keys(user["LLM"], DEFAULTS["LLM"], "DJAI['LLM']")
+    if isinstance(user.get("ESCAPE_HATCH"), Mapping):
+        messages += _unknown_keys(
+            user["ESCAPE_HATCH"], DEFAULTS["ESCAPE_HATCH"], "DJAI['ESCAPE_HATCH']"
+        )
     return messages
+
+
+@register(Tags.compatibility, TAG)
+def check_escape_hatch(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W003 when the import mode and the import allowlist contradict each other."""
+    cfg = _config()
+    hatch = cfg.get("ESCAPE_HATCH") if cfg is not None else None
+    if not isinstance(hatch, Mapping) or not _is_module_names(hatch.get("ALLOWED_IMPORTS", [])):
+        return []  # E005 says why
+    mode, modules = hatch.get("IMPORTS"), list(hatch.get("ALLOWED_IMPORTS", []))
+    if mode == "allowlist" and not modules:
+        return [
+            Warning(
+                "DJAI['ESCAPE_HATCH']['IMPORTS'] is 'allowlist' but ALLOWED_IMPORTS is empty: "
+                "every import is refused, as with 'deny'.",
+                hint="List the modules snippets may name, e.g. ['django.db.models'], or use "
+                "'deny'.",
+                id="djai.W003",
+            )
+        ]
+    if mode == "deny" and modules:
+        return [
+            Warning(
+                "DJAI['ESCAPE_HATCH']['ALLOWED_IMPORTS'] lists modules, but IMPORTS is "
+                "'deny': they are ignored.",
+                hint="Set IMPORTS to 'allowlist' to use them, or remove them.",
+                id="djai.W003",
+            )
+        ]
+    return []
 
 
 def _unknown_keys(user: Mapping[str, Any], known: Mapping[str, Any], where: str) -> list[Warning]:

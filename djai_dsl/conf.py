@@ -136,6 +136,23 @@ DEFAULTS: dict[str, Any] = {
     "PREVIEW_BEFORE_RUN": False,
     # Rows a CSV export of one answer holds at most (api/.../export.csv stops there).
     "EXPORT_MAX_ROWS": 100_000,
+    # --- the escape hatch (djai_dsl/escape): ORM snippets for questions a plan cannot
+    # express, checked by an AST guard and interpreted by djai (never exec'd). Off by
+    # default; when on, only users with djai_dsl.use_escape_hatch (superusers) may use it.
+    # A partial dict in the host's settings is merged over these keys.
+    "ESCAPE_HATCH": {
+        "ENABLED": False,
+        # "deny": any import statement is refused. "allowlist": `from M import A, B` passes
+        # (and does nothing) when M is in ALLOWED_IMPORTS and A, B are preloaded symbols.
+        "IMPORTS": "deny",
+        "ALLOWED_IMPORTS": [],
+        # Size limits: characters of source, AST nodes, nesting depth of the tree, and
+        # nesting of calls (a chain of methods counts one per call).
+        "MAX_CHARS": 4000,
+        "MAX_NODES": 600,
+        "MAX_DEPTH": 40,
+        "MAX_CALL_DEPTH": 24,
+    },
 }
 
 

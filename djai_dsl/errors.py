@@ -257,6 +257,73 @@ class ReplayMiss(LLMUnavailable):
     default_message = "There is no recorded answer for this question."
 
 
+class CodeInvalid(DjaiError):
+    """An ORM snippet of the escape hatch was refused before anything ran. Carries the line
+    and column of the offending node and, in ``hint``, what is allowed instead. Subclasses
+    say why; the LLM planner re-asks the model with the message, like a plan error."""
+
+    code = "code_invalid"
+    http_status = 422
+    default_message = "The code snippet is not valid."
+
+
+class CodeForbiddenNode(CodeInvalid):
+    """A kind of Python syntax the snippet language does not have (a loop, a lambda, a
+    comprehension, an f-string, a function definition...)."""
+
+    code = "code_forbidden_node"
+    default_message = "The code snippet uses Python syntax that snippets cannot use."
+
+
+class CodeForbiddenName(CodeInvalid):
+    """A name that is not one of the preloaded symbols (``eval``, ``open``, ``type``, a model
+    the user may not view...)."""
+
+    code = "code_forbidden_name"
+    default_message = "The code snippet uses a name that is not available."
+
+
+class CodeForbiddenAttribute(CodeInvalid):
+    """An attribute or method that is not on the allowlist: anything starting with ``_``,
+    writes (``update``, ``delete``...), ``raw``, ``extra``, ``query``, ``using``..."""
+
+    code = "code_forbidden_attribute"
+    default_message = "The code snippet uses an attribute or method that is not available."
+
+
+class CodeForbiddenImport(CodeInvalid):
+    code = "code_forbidden_import"
+    default_message = "The code snippet imports something; models and expressions are preloaded."
+
+
+class CodeTooLarge(CodeInvalid):
+    """Past a size limit: characters, AST nodes, nesting, call depth, a huge constant."""
+
+    code = "code_too_large"
+    default_message = "The code snippet is too large or too deeply nested."
+
+
+class CodeUnknownField(CodeInvalid):
+    """A field path, lookup or model the user's manifest does not have (hidden, secret and
+    absent names are all reported alike)."""
+
+    code = "code_unknown_field"
+    default_message = "The code snippet names a field that does not exist for you."
+
+
+class EscapeHatchDisabled(NotFound):
+    """The escape hatch is off (``DJAI["ESCAPE_HATCH"]["ENABLED"]``): its endpoints do not
+    exist."""
+
+    code = "escape_hatch_disabled"
+    default_message = "There is no such API endpoint."
+
+
+class EscapeHatchForbidden(Forbidden):
+    code = "escape_hatch_forbidden"
+    default_message = "You may not run code snippets (djai_dsl.use_escape_hatch)."
+
+
 class ConfigurationError(DjaiError):
     code = "configuration_error"
     http_status = 500
@@ -290,5 +357,14 @@ ERROR_CLASSES: tuple[type[DjaiError], ...] = (
     LLMQuotaExceeded,
     LLMBadOutput,
     ReplayMiss,
+    CodeInvalid,
+    CodeForbiddenNode,
+    CodeForbiddenName,
+    CodeForbiddenAttribute,
+    CodeForbiddenImport,
+    CodeTooLarge,
+    CodeUnknownField,
+    EscapeHatchDisabled,
+    EscapeHatchForbidden,
     ConfigurationError,
 )

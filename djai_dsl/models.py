@@ -109,6 +109,7 @@ class Chat(models.Model):
         permissions = [
             ("use_assistant", "Can use the djai data assistant"),
             ("view_generated_code", "Can see the SQL djai generates"),
+            ("use_escape_hatch", "Can run ORM snippets through the escape hatch"),
         ]
 
     def __str__(self) -> str:
@@ -125,6 +126,7 @@ class Message(AppendOnlyModel):
     class Kind(models.TextChoices):
         QUESTION = "question", "question in words"
         DSL = "dsl", "query text run as given"
+        CODE = "code", "ORM snippet run as given"
         ANSWER = "answer", "answer"
         CLARIFICATION = "clarification", "clarifying question"
         OUT_OF_SCOPE = "out_of_scope", "out of scope"
@@ -142,6 +144,8 @@ class Message(AppendOnlyModel):
     plan_dsl = models.TextField("plan", blank=True, default="")
     time_zone = models.CharField("time zone", max_length=64, blank=True, default="")
     plan_now = models.DateTimeField("compiled at", null=True, blank=True)
+    # The ORM snippet an answer ran instead of a plan (the escape hatch), for its pages.
+    code = models.TextField("ORM snippet", blank=True, default="")
     trace_id = models.CharField("trace id", max_length=64, blank=True, default="")
     created_at = models.DateTimeField("created at", auto_now_add=True)
 
@@ -171,6 +175,7 @@ class QueryLog(AppendOnlyModel):
         CLARIFICATION = "clarification", "asked to clarify"
         OUT_OF_SCOPE = "out_of_scope", "out of scope"
         ERROR = "error", "error"
+        ESCAPE_HATCH = "escape_hatch", "answered by an ORM snippet"
 
     chat = models.ForeignKey(
         Chat,

@@ -226,10 +226,11 @@ def compute_stats(window_hours: float | None = None, now: dt.datetime | None = N
     for r in messages:
         by_route[r["route"]] = by_route.get(r["route"], 0) + 1
     # Errors count against the planner only when it was asked (not for a bad request body).
+    answered = (QueryLog.Route.ANSWER, QueryLog.Route.ESCAPE_HATCH)  # by a plan or by code
     planned = [
-        r for r in messages if r["route"] == "answer" or (r["route"] == "error" and r["planner"])
+        r for r in messages if r["route"] in answered or (r["route"] == "error" and r["planner"])
     ]
-    first_pass = [r for r in planned if r["route"] == "answer" and r["retry_count"] == 0]
+    first_pass = [r for r in planned if r["route"] in answered and r["retry_count"] == 0]
     errors: dict[str, int] = {}
     for r in rows:
         if r["route"] == QueryLog.Route.ERROR:

@@ -27,6 +27,7 @@ from djai_dsl.chat import composer
 from djai_dsl.chat.composer import MetaInfo
 from djai_dsl.chat.envelope import envelope_json, envelope_json_schema
 from djai_dsl.errors import ERROR_CLASSES, DjaiError, LLMUnavailable
+from djai_dsl.escape import escape_hatch_enabled
 from djai_dsl.models import Chat, ChatEvent, Message, QueryLog
 from tests.fakes import PREFIX, Api, api, clarification, make_staff, scripted, staff  # noqa: F401
 
@@ -523,6 +524,8 @@ def _api_routes() -> list[str]:
                 isinstance(p, URLPattern)
                 and str(p.pattern).startswith("api/")
                 and p.name != "not_found"
+                # The escape hatch's endpoints are documented only while it is on.
+                and (p.name not in ("code", "code_preview") or escape_hatch_enabled())
             ):
                 routes.append(prefix + str(p.pattern))
 

@@ -40,10 +40,36 @@ def test_default_settings_pass() -> None:
 def test_every_setting_has_a_rule() -> None:
     assert set(checks.RULES) == set(DEFAULTS) - {"LLM"}
     assert set(checks.LLM_RULES) == set(DEFAULTS["LLM"])
+    assert set(checks.ESCAPE_RULES) == set(DEFAULTS["ESCAPE_HATCH"])
     for key, rule in checks.RULES.items():
         assert rule.accepts(DEFAULTS[key]), key
     for key, rule in checks.LLM_RULES.items():
         assert rule.accepts(DEFAULTS["LLM"][key]), key
+    for key, rule in checks.ESCAPE_RULES.items():
+        assert rule.accepts(DEFAULTS["ESCAPE_HATCH"][key]), key
+
+
+@pytest.mark.parametrize(
+    ("hatch", "check_id"),
+    [
+        ({"ENABLED": "yes"}, "djai.E005"),
+        ({"IMPORTS": "allow"}, "djai.E005"),
+        ({"ALLOWED_IMPORTS": ["os; rm"]}, "djai.E005"),
+        ({"ALLOWED_IMPORTS": "django.db.models"}, "djai.E005"),
+        ({"MAX_NODES": 0}, "djai.E002"),
+        ({"MAX_CHARS": "4000"}, "djai.E002"),
+        ({"MAX_CAL_DEPTH": 3}, "djai.W002"),
+        ({"IMPORTS": "allowlist"}, "djai.W003"),
+        ({"ALLOWED_IMPORTS": ["django.db.models"]}, "djai.W003"),
+    ],
+)
+def test_escape_hatch_settings_are_checked(hatch: dict[str, object], check_id: str) -> None:
+    assert ids(ESCAPE_HATCH=hatch) == [check_id]
+
+
+def test_escape_hatch_allowlist_with_modules_passes() -> None:
+    hatch = {"ENABLED": True, "IMPORTS": "allowlist", "ALLOWED_IMPORTS": ["django.db.models"]}
+    assert ids(ESCAPE_HATCH=hatch) == []
 
 
 def test_e001_unknown_database_alias() -> None:
@@ -192,3 +218,4 @@ def test_every_setting_is_documented() -> None:
     assert set(DEFAULTS) - documented == set(), "add them to docs/settings.md"
     llm = set(re.findall(r"^\| `([A-Z_]+)` \|", docs, re.MULTILINE))
     assert set(DEFAULTS["LLM"]) - llm == set(), "add them to the LLM table in docs/settings.md"
+    assert set(DEFAULTS["ESCAPE_HATCH"]) - llm == set(), "add them to the ESCAPE_HATCH table"

@@ -386,8 +386,8 @@ def test_backoff_is_capped(settings):
 
 
 def test_timeout_then_success(fake_openai, settings, delays, context, manifest):
-    reconfigure(settings, TIMEOUT_S=0.2, MAX_RETRIES=1)
-    fake_openai.push(hang(5), tool_call(plan_answer()))
+    reconfigure(settings, TIMEOUT_S=1.0, MAX_RETRIES=1)
+    fake_openai.push(hang(30), tool_call(plan_answer()))
     result = LLMPlanner(sleep=delays.append).plan("orders", context, manifest)
     assert isinstance(result, PlanProposal)
     assert len(fake_openai.requests) == 2

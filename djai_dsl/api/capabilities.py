@@ -5,6 +5,8 @@ settings instead of hard-coding them.
 - ``preview_before_run`` (``DJAI["PREVIEW_BEFORE_RUN"]``): stop every data question at a
   plan preview (``POST chats/{id}/plan``) and run it only when the user says so
   (``POST chats/{id}/run``).
+- ``escape_hatch``: whether this user may run and edit ORM snippets (``POST chats/{id}/code``;
+  ``DJAI["ESCAPE_HATCH"]["ENABLED"]`` and ``djai_dsl.use_escape_hatch``).
 - ``show_code``: whether answers carry ``data.code`` for this user (the setting and the
   ``djai_dsl.view_generated_code`` permission together).
 - limits a client should know before it sends: message and DSL length, rows per page, rows
@@ -26,6 +28,7 @@ from djai_dsl.chat.answering import CODE_PERMISSION
 from djai_dsl.chat.refusing import examples_for
 from djai_dsl.chat.service import ChatService
 from djai_dsl.conf import get_config
+from djai_dsl.escape import may_use_escape_hatch
 from djai_dsl.manifest import build_manifest
 from djai_dsl.manifest.types import Manifest, ModelInfo
 
@@ -39,6 +42,7 @@ def capabilities_for(user: Any, model: str | None = None) -> CapabilitiesOut:
     return CapabilitiesOut(
         preview_before_run=bool(config["PREVIEW_BEFORE_RUN"]),
         show_code=bool(config["SHOW_CODE"]) and user.has_perm(CODE_PERMISSION),
+        escape_hatch=may_use_escape_hatch(user),
         page_size=int(config["PAGE_SIZE"]),
         max_message_length=int(config["MAX_MESSAGE_LENGTH"]),
         max_dsl_length=int(config["MAX_DSL_LENGTH"]),

@@ -7,19 +7,22 @@ adds to those every endpoint can answer. A view serves the methods of its descri
 (``@endpoint(CHATS.methods)``), so it answers exactly what the document says it does.
 
 This is the bottom of the api package: it knows the body and resource models
-(:mod:`~djai_dsl.api.schemas`) and nothing else of the API. It is data, not a document:
+(:mod:`~djai_dsl.api.schemas`) and nothing else of the API (and, for the escape hatch's
+endpoints, whether the hatch is on). It is data, not a document:
 :mod:`~djai_dsl.api.openapi` renders :data:`ENDPOINTS` into OpenAPI without importing a
 view, and the views import this module, never the document.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
 
 from djai_dsl.api import schemas
+from djai_dsl.escape.policy import escape_hatch_enabled
 
 #: Every question to a chat can also meet a missing chat, a stale or expired clarification,
 #: an invalid plan, the rate limit, an unavailable planner or a query timeout.
@@ -78,6 +81,11 @@ class Endpoint:
     path: str
     operations: tuple[Operation, ...]
     parameters: tuple[dict[str, Any], ...] = ()  # path parameters, shared by the operations
+    # Whether the endpoint exists now (the escape hatch's only while it is on); None: always.
+    exists: Callable[[], bool] | None = None
+
+    def documented(self) -> bool:
+        return self.exists is None or self.exists()
 
     @property
     def methods(self) -> tuple[str, ...]:
@@ -291,6 +299,40 @@ METRICS = Endpoint(
 )
 
 #: Every documented endpoint, in the order the published document lists them.
+CODE_ERRORS = (404, 422, 429, 504)
+
+CODE = Endpoint(
+    "/api/chats/{chat_id}/code",
+    (
+        Operation(
+            "POST",
+            "Run an ORM snippet (escape hatch; djai_dsl.use_escape_hatch)",
+            Response(200, "answer envelope with data.source 'code'", component="Envelope"),
+            errors=CODE_ERRORS,
+            description=CSRF,
+            body=schemas.CodeIn,
+        ),
+    ),
+    parameters=(CHAT_ID,),
+    exists=escape_hatch_enabled,
+)
+
+CODE_PREVIEW = Endpoint(
+    "/api/chats/{chat_id}/code/preview",
+    (
+        Operation(
+            "POST",
+            "Check an ORM snippet and show its SQL; nothing runs",
+            Response(200, "answer envelope with data.executed false", component="Envelope"),
+            errors=CODE_ERRORS,
+            description=CSRF,
+            body=schemas.CodeIn,
+        ),
+    ),
+    parameters=(CHAT_ID,),
+    exists=escape_hatch_enabled,
+)
+
 ENDPOINTS: tuple[Endpoint, ...] = (
     CAPABILITIES,
     EXPORT_CSV,
@@ -301,6 +343,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     PLAN,
     RUN,
     PAGE,
+    CODE,
+    CODE_PREVIEW,
     OPENAPI,
     METRICS,
 )

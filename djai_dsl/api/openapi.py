@@ -99,7 +99,7 @@ def _path_item(endpoint: Endpoint) -> dict[str, Any]:
 
 
 def _paths() -> dict[str, Any]:
-    return {endpoint.path: _path_item(endpoint) for endpoint in ENDPOINTS}
+    return {endpoint.path: _path_item(endpoint) for endpoint in ENDPOINTS if endpoint.documented()}
 
 
 def _models() -> list[tuple[type[BaseModel], Literal["validation", "serialization"]]]:

@@ -80,6 +80,19 @@ class RunIn(_In):
     page_size: int | None = Field(default=None, ge=1, description="Rows per page.")
 
 
+class CodeIn(_In):
+    """``POST chats/{chat_id}/code`` and ``.../code/preview`` (the escape hatch): an ORM
+    snippet."""
+
+    code: str = Field(
+        description="One Python expression over the preloaded models (or assignments ending "
+        "in one), e.g. Order.objects.filter(status='paid').count(). Checked and interpreted "
+        "by djai, never executed."
+    )
+    client_context: ClientContextIn | None = None
+    page_size: int | None = Field(default=None, ge=1, description="Rows per page.")
+
+
 class ChatCreateIn(_In):
     title: str = Field(default="", max_length=200, description="Empty: titled automatically.")
 
@@ -167,6 +180,9 @@ class CapabilitiesOut(BaseModel):
         description="Clients should preview every question's plan and run it on request."
     )
     show_code: bool = Field(description="Answers carry data.code (the SQL) for this user.")
+    escape_hatch: bool = Field(
+        description="This user may run and edit ORM snippets (POST chats/{id}/code)."
+    )
     page_size: int = Field(description="Rows in one page of an answer.")
     max_message_length: int
     max_dsl_length: int

@@ -7,7 +7,7 @@ path needs its description in ``api/endpoints.py`` too (a test checks each one i
 from django.urls import path, re_path
 
 from djai_dsl import pages
-from djai_dsl.api import capabilities, export, views
+from djai_dsl.api import capabilities, code, export, views
 
 app_name = "djai"
 
@@ -20,6 +20,8 @@ urlpatterns = [
     path("api/chats/<int:chat_id>/message", views.message, name="message"),
     path("api/chats/<int:chat_id>/plan", views.plan, name="plan"),
     path("api/chats/<int:chat_id>/run", views.run, name="run"),
+    path("api/chats/<int:chat_id>/code", code.run_code, name="code"),
+    path("api/chats/<int:chat_id>/code/preview", code.preview_code, name="code_preview"),
     path("api/chats/<int:chat_id>/messages/<int:message_id>/page", views.page, name="page"),
     path(
         "api/chats/<int:chat_id>/messages/<int:message_id>/export.csv",

@@ -30,6 +30,7 @@ from djai_dsl.chat.envelope import (
 )
 from djai_dsl.compiler import CompiledQuery
 from djai_dsl.errors import DjaiError
+from djai_dsl.escape.shape import CompiledSnippet
 from djai_dsl.executor import Result
 
 #: A one-row result with at most this many columns is said in the message itself.
@@ -99,6 +100,60 @@ def answer(
         message=answer_message(result) if result is not None else preview_message(compiled),
         data=AnswerData(**fields),
         meta=meta.meta(),
+    )
+
+
+def code_answer(
+    meta: MetaInfo,
+    snippet: CompiledSnippet,
+    result: Result | None,
+    *,
+    sql: str | None = None,
+    show_snippet: bool = False,
+    notes: list[str] | None = None,
+    message_id: int | None = None,
+) -> AnswerEnvelope:
+    """An answer (or preview) computed by an ORM snippet of the escape hatch. It is marked
+    ``source: "code"``; the snippet itself is shown like the SQL, to users allowed to see
+    code."""
+    fields: dict[str, Any] = {
+        "result": None,
+        "truncated": False,
+        "executed": result is not None,
+        "row_count": 0,
+        "page": 1,
+        "next_cursor": None,
+        "message_id": message_id,
+        "explanation": snippet.explanation,
+        "plan": "",
+        "windows": [],
+        "notes": list(notes or []),
+        "source": "code",
+    }
+    if result is not None:
+        fields.update(
+            result=ResultOut(
+                columns=[
+                    ColumnOut(name=c.name, type=c.type, label=c.label) for c in result.columns
+                ],
+                rows=result.rows,
+            ),
+            truncated=result.truncated,
+            row_count=result.row_count,
+            page=result.page,
+            next_cursor=result.next_cursor,
+        )
+    if sql is not None:
+        fields["code"] = sql
+    if show_snippet:
+        fields["snippet"] = snippet.source
+    message = (
+        answer_message(result)
+        if result is not None
+        else "This is how the code would be answered; nothing was run."
+    )
+    return AnswerEnvelope(
+        type="answer", message=message, data=AnswerData(**fields), meta=meta.meta()
     )
 
 

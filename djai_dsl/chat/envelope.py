@@ -71,6 +71,15 @@ class AnswerData(_Out):
         default=None,
         description="The SQL that runs (display form): only for users allowed to see it.",
     )
+    source: Literal["plan", "code"] = Field(
+        default="plan",
+        description="What the answer ran: a plan (absent) or an ORM snippet ('code', the "
+        "escape hatch).",
+    )
+    snippet: str | None = Field(
+        default=None,
+        description="The ORM snippet a 'code' answer ran: only for users allowed to see code.",
+    )
 
 
 class AnswerEnvelope(_Out):

@@ -22,8 +22,10 @@ from djai_dsl.chat import clarifying, refusing
 from djai_dsl.chat.context import ContextBuilder
 from djai_dsl.chat.router import Intent
 from djai_dsl.chat.turn import Scope, Turn
+from djai_dsl.escape import may_use_escape_hatch
 from djai_dsl.planners.base import (
     Clarification,
+    CodeProposal,
     OutOfScope,
     Planner,
     PlannerContext,
@@ -40,7 +42,7 @@ def planner_context(
     chat = turn.chat
     assert chat is not None
     with turn.trace.stage("context"):
-        return builder.build(
+        context = builder.build(
             chat,
             tz=scope.tz,
             now=scope.now,
@@ -48,6 +50,9 @@ def planner_context(
             exclude_message_id=turn.user_message_id,
             pending=pending,
         )
+    # Only then may the planner answer with an ORM snippet (the escape hatch).
+    context.escape_hatch = may_use_escape_hatch(turn.user)
+    return context
 
 
 def ask_planner(
@@ -59,9 +64,10 @@ def ask_planner(
     scope: Scope,
     *,
     persist: bool,
-) -> PlanProposal | None:
-    """The planner's proposal when it is sure enough to answer; otherwise the turn already
-    holds the confirmation, clarifying question or refusal, and this returns None.
+) -> PlanProposal | CodeProposal | None:
+    """The planner's proposal (a plan, or an ORM snippet of the escape hatch) when it is sure
+    enough to answer; otherwise the turn already holds the confirmation, clarifying question
+    or refusal, and this returns None.
     ``persist``: a clarifying question becomes the chat's pending one (not in a preview)."""
     turn.planner = str(getattr(planner, "name", type(planner).__name__))[:64]
     with turn.trace.stage("planner", planner=turn.planner) as log:
@@ -94,6 +100,21 @@ def ask_planner(
                 "Name what to count or list, and over which period.",
                 refusing.examples_for(scope.manifest, result.candidate_models),
             )
+    elif isinstance(result, CodeProposal):
+        # Not confirmed like a plan: a snippet has no reading to show back; unsure is refused.
+        if result.llm_latency_ms is not None:
+            turn.llm_latency_ms = result.llm_latency_ms
+        turn.retry_count = result.retry_count
+        turn.set_intent(label_of(result.intent_label), result.confidence, intent.candidate_models)
+        if result.confidence >= turn.config["ANSWER_CONFIDENCE"]:
+            turn.title_from = turn.title_from or question
+            return result
+        refusing.refuse(
+            turn,
+            "I am not sure what you are asking for.",
+            "Name what to count or list, and over which period.",
+            refusing.examples_for(scope.manifest, intent.candidate_models),
+        )
     elif isinstance(result, Clarification):
         turn.set_intent(
             label_of(result.intent_label),

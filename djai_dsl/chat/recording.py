@@ -26,6 +26,9 @@ from djai_dsl.models import Chat, ChatEvent, Message, QueryLog
 
 logger = logging.getLogger("djai_dsl.chat")
 
+#: Routes of a turn that answered, by a plan or by an ORM snippet (the escape hatch).
+ANSWERED = (QueryLog.Route.ANSWER, QueryLog.Route.ESCAPE_HATCH)
+
 #: The summarizer used when ``SUMMARIZER`` is unset and the planner is the LLM.
 LLM_SUMMARIZER = "djai_dsl.chat.summary_llm.llm_summary"
 
@@ -44,11 +47,12 @@ def record(turn: Turn) -> Reply:
                 content=turn.envelope.message,
                 envelope=envelope_json(turn.envelope),
                 plan_dsl=turn.plan_dsl if turn.message_kind == Message.Kind.ANSWER else "",
+                code=turn.code if turn.message_kind == Message.Kind.ANSWER else "",
                 time_zone=turn.time_zone,
                 plan_now=turn.plan_now if turn.message_kind == Message.Kind.ANSWER else None,
                 trace_id=turn.trace_id,
             )
-            if isinstance(turn.envelope, AnswerEnvelope) and turn.route == "answer":
+            if isinstance(turn.envelope, AnswerEnvelope) and turn.route in ANSWERED:
                 turn.envelope.data.message_id = message.pk
         if chat is not None:
             _update_chat(chat, turn, message)
@@ -76,7 +80,7 @@ def record(turn: Turn) -> Reply:
             intent_confidence=turn.meta.intent_confidence,
             candidate_models=turn.candidate_models,
             planner=turn.planner,
-            plan=turn.plan_dsl,
+            plan=turn.plan_dsl or turn.code,
             row_count=turn.row_count,
             truncated=turn.truncated,
             retry_count=turn.retry_count,

@@ -13,6 +13,7 @@ plan                    :mod:`~djai_dsl.chat.planning` (context, planner, its ve
 clarify                 :mod:`~djai_dsl.chat.clarifying` (ask back, take the reply)
 refuse                  :mod:`~djai_dsl.chat.refusing`
 answer                  :mod:`~djai_dsl.chat.answering` (compile, execute, compose)
+answer with code        :mod:`~djai_dsl.chat.code` (escape hatch: ORM snippets)
 record                  :mod:`~djai_dsl.chat.recording` (rows, log line, reply)
 ======================  ==============================================================
 
@@ -37,7 +38,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from djai_dsl.chat import answering, clarifying, opening, planning, recording, refusing, routing
+from djai_dsl.chat import (
+    answering,
+    clarifying,
+    code,
+    opening,
+    planning,
+    recording,
+    refusing,
+    routing,
+)
 from djai_dsl.chat.composer import MetaInfo
 from djai_dsl.chat.context import ContextBuilder
 from djai_dsl.chat.router import IntentRouter
@@ -51,12 +61,13 @@ from djai_dsl.errors import (
     InputTooLarge,
     MessageNotFound,
 )
+from djai_dsl.escape import require_escape_hatch
 from djai_dsl.executor import ReadOnlyExecutor
 from djai_dsl.manifest import build_manifest
 from djai_dsl.models import Chat, ChatEvent, Message, QueryLog
 from djai_dsl.observability import Trace, accept_trace_id
 from djai_dsl.plan import QueryPlan
-from djai_dsl.planners.base import Planner
+from djai_dsl.planners.base import CodeProposal, Planner, PlanProposal
 from djai_dsl.planners.select import get_planner
 
 # The service's own inputs and output, imported from here by the API, the CLI and the
@@ -220,6 +231,23 @@ class ChatService:
             lambda turn: self._run(turn, chat_id, dsl, client_context, page_size),
         )
 
+    def run_code(
+        self,
+        chat_id: int,
+        source: str,
+        client_context: ClientContext | None = None,
+        page_size: int | None = None,
+        *,
+        execute: bool = True,
+    ) -> Reply:
+        """Run an ORM snippet (the escape hatch), or with ``execute=False`` check it and show
+        its SQL without running it. Refused unless the hatch is on and the user may use it."""
+        kind = QueryLog.Kind.RUN if execute else QueryLog.Kind.PREVIEW
+        return self._handle(
+            kind,
+            lambda turn: self._run_code(turn, chat_id, source, client_context, page_size, execute),
+        )
+
     def next_page(
         self, chat_id: int, message_id: int, cursor: str, page_size: int | None = None
     ) -> Reply:
@@ -305,8 +333,7 @@ class ChatService:
         proposal = planning.ask_planner(
             turn, self.planner, intent, question, context, scope, persist=True
         )
-        if proposal is not None:
-            self._answer(turn, proposal.plan, scope, question=question, notes=proposal.notes)
+        self._answer_proposal(turn, proposal, scope, question=question)
 
     def _preview(
         self,
@@ -338,10 +365,7 @@ class ChatService:
         proposal = planning.ask_planner(
             turn, self.planner, intent, text, context, scope, persist=False
         )
-        if proposal is not None:
-            self._answer(
-                turn, proposal.plan, scope, question=text, notes=proposal.notes, execute=False
-            )
+        self._answer_proposal(turn, proposal, scope, question=text, execute=False)
 
     def _run(
         self,
@@ -359,6 +383,37 @@ class ChatService:
         plan = answering.plan_from_text(turn, opened.text, scope.manifest)
         self._answer(turn, plan, scope, question="", page_size=page_size)
 
+    def _run_code(
+        self,
+        turn: Turn,
+        chat_id: int,
+        source: str,
+        client_context: ClientContext | None,
+        page_size: int | None,
+        execute: bool,
+    ) -> None:
+        require_escape_hatch(self.user)  # before anything is recorded in the chat
+        if execute:
+            opened = opening.open_turn(
+                turn,
+                self.chat(chat_id),
+                source,
+                "code",
+                Message.Kind.CODE,
+                client_context,
+                clock=self.now,
+            )
+            opened.machine.supersede("code run")
+            text, scope = opened.text, self._scope(turn, opened.tz, opened.now, opened.locale)
+        else:
+            turn.attach(self.chat(chat_id))
+            opening.check_rate_limit(self.user, self.config)
+            text = opening.checked_text(source, "code", self.config["MAX_DSL_LENGTH"])
+            tz, locale = opening.client_zone(client_context)
+            scope = self._scope(turn, tz, self.now(), locale)
+        turn.set_intent("DATA_QUERY", 1.0, [])
+        self._answer_code(turn, text, scope, question="", execute=execute, page_size=page_size)
+
     def _page(
         self, turn: Turn, chat_id: int, message_id: int, cursor: str, page_size: int | None
     ) -> None:
@@ -373,7 +428,7 @@ class ChatService:
                     role=Message.Role.ASSISTANT,
                     kind=Message.Kind.ANSWER,
                 )
-                .exclude(plan_dsl="")
+                .exclude(plan_dsl="", code="")
                 .first()
             )
         if message is None or message.plan_now is None:
@@ -383,8 +438,14 @@ class ChatService:
         except (ZoneInfoNotFoundError, ValueError):
             raise MessageNotFound(hint="the answer's time zone is no longer known") from None
         scope = self._scope(turn, tz, message.plan_now)  # the answer's own zone and "now"
-        plan = answering.plan_from_text(turn, message.plan_dsl, scope.manifest)
         turn.answer_message_id = message.pk
+        if message.code:  # an answer of the escape hatch: the same snippet again
+            turn.set_intent("DATA_QUERY", 1.0, [])
+            self._answer_code(
+                turn, message.code, scope, question="", cursor=cursor, page_size=page_size
+            )
+            return
+        plan = answering.plan_from_text(turn, message.plan_dsl, scope.manifest)
         self._answer(turn, plan, scope, question="", cursor=cursor, page_size=page_size)
 
     # ------------------------------------------------------------------ shared by the turns
@@ -398,6 +459,33 @@ class ChatService:
     def _answer(self, turn: Turn, plan: QueryPlan, scope: Scope, **options: Any) -> None:
         # The executor is made when the step first needs it, after compiling, as before.
         answering.answer(turn, plan, scope, lambda: self.executor, **options)
+
+    def _answer_code(self, turn: Turn, source: str, scope: Scope, **options: Any) -> None:
+        code.answer_with_code(turn, source, scope, lambda: self.executor, **options)
+
+    def _answer_proposal(
+        self,
+        turn: Turn,
+        proposal: PlanProposal | CodeProposal | None,
+        scope: Scope,
+        *,
+        question: str,
+        execute: bool = True,
+    ) -> None:
+        """Answer what the planner proposed: a plan, or an ORM snippet (escape hatch)."""
+        if isinstance(proposal, CodeProposal):
+            self._answer_code(
+                turn,
+                proposal.code,
+                scope,
+                question=question,
+                notes=proposal.notes,
+                execute=execute,
+            )
+        elif proposal is not None:
+            self._answer(
+                turn, proposal.plan, scope, question=question, notes=proposal.notes, execute=execute
+            )
 
     def _event(self, chat: Chat, type_: str, data: dict[str, Any]) -> None:
         recording.record_event(chat, self.user, type_, data, self.trace_id)

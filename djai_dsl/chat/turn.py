@@ -89,6 +89,7 @@ class Turn:
     question: str = ""  # for the summary line
     title_from: str = ""  # the text an automatic title is made from
     plan_dsl: str = ""
+    code: str = ""  # the ORM snippet an escape-hatch answer ran (see chat/code.py)
     time_zone: str = ""
     plan_now: dt.datetime | None = None
     topic: str = ""

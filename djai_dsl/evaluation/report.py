@@ -115,7 +115,11 @@ def metrics(verdicts: list[Verdict]) -> Metrics:
         refused=len(refused),
         refused_right=sum(v.question.expect == "out_of_scope" for v in refused),
         out_of_scope=len(oos),
-        executed_out_of_scope=sum(v.outcome.executed for v in oos),
+        # An item that also accepts the right answer (a median, once supported) is not
+        # executed "anyway" when it is answered.
+        executed_out_of_scope=sum(
+            v.outcome.executed and "answer" not in v.question.expectations for v in oos
+        ),
         p50_ms=percentile(latencies, 50),
         p95_ms=percentile(latencies, 95),
     )

@@ -8,7 +8,7 @@ is an :class:`Outcome`, and :func:`judge` compares it with the item's expectatio
 The service records chats, messages and query logs; :func:`evaluate` runs everything in a
 transaction that is rolled back at the end, so an evaluation leaves the database as it
 found it. The questions are asked by a temporary staff user who may view exactly the
-models of the set's ``apps`` (or by ``--user`` when given).
+models of the set's ``apps``, or of the item's ``dataset`` (or by ``--user`` when given).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -28,10 +29,11 @@ from django.test.utils import override_settings
 
 from djai_dsl.chat.service import ChatService, ClientContext, Reply
 from djai_dsl.conf import get_config
-from djai_dsl.errors import DjaiError
+from djai_dsl.errors import BadRequest, DjaiError
 from djai_dsl.evaluation.gold import GoldError, gold_answer
 from djai_dsl.evaluation.questions import Question, QuestionSet
 from djai_dsl.evaluation.scoring import Comparison, GoldAnswer, Table, Tolerance, compare
+from djai_dsl.evaluation.sql_gold import sql_gold_answer
 from djai_dsl.manifest.builder import build_manifest
 from djai_dsl.manifest.types import Manifest
 from djai_dsl.models import QueryLog
@@ -161,7 +163,23 @@ def judge(
     tolerance: Tolerance,
     confirm: Callable[[str], Table | None] | None = None,
 ) -> Verdict:
-    if q.expect == "answer":
+    """Whether ``outcome`` is what ``q`` expects; with several acceptable outcomes, the
+    first that fits (or, when none does, the verdict on the first expectation)."""
+    verdicts = [
+        _judge_as(expect, q, outcome, golds, tolerance, confirm) for expect in q.expectations
+    ]
+    return next((v for v in verdicts if v.correct), verdicts[0])
+
+
+def _judge_as(
+    expect: str,
+    q: Question,
+    outcome: Outcome,
+    golds: list[GoldAnswer],
+    tolerance: Tolerance,
+    confirm: Callable[[str], Table | None] | None,
+) -> Verdict:
+    if expect == "answer":
         if outcome.kind != "answer" or outcome.table is None:
             verdict = Verdict(q, outcome, False, _got(outcome))
             if confirm is not None and _is_confirmation(outcome):
@@ -174,7 +192,7 @@ def judge(
         if any(c.ok for c in reasons):
             return Verdict(q, outcome, True)
         return Verdict(q, outcome, False, reasons[0].reason)
-    if q.expect == "clarification":
+    if expect == "clarification":
         if outcome.kind != "clarification":
             return Verdict(q, outcome, False, _got(outcome))
         texts = [
@@ -186,11 +204,24 @@ def judge(
         missing = [r for r in q.options if not any(any(s.lower() in t for s in r) for t in texts)]
         if missing:
             return Verdict(q, outcome, False, f"no option for {missing[0][0]!r}")
-        return Verdict(q, outcome, True)
-    expected_kind = "help" if q.expect == "help" else "out_of_scope"
+        return _names_said(q, outcome)
+    expected_kind = "help" if expect == "help" else "out_of_scope"
     if outcome.kind == expected_kind:
-        return Verdict(q, outcome, True)
+        return _names_said(q, outcome)
     return Verdict(q, outcome, False, _got(outcome))
+
+
+def _names_said(q: Question, outcome: Outcome) -> Verdict:
+    """A refusal or clarification is right only when it names what the item says it must
+    (``names``: one string of each entry), in its message or one of its options."""
+    said = " ".join(
+        [outcome.message]
+        + [str(o.get(k, "")) for o in outcome.options for k in ("label", "question")]
+    ).lower()
+    missing = [n for n in q.names if not any(s.lower() in said for s in n)]
+    if missing:
+        return Verdict(q, outcome, False, f"the reply does not name {missing[0][0]!r}")
+    return Verdict(q, outcome, True)
 
 
 def _is_confirmation(outcome: Outcome) -> bool:
@@ -235,19 +266,17 @@ def evaluate(
     """Ask every question of the set (or of ``categories``) and judge the answers. The
     database is left unchanged: everything runs in a transaction that is rolled back."""
     tol = tolerance or Tolerance()
+    _check_clock(question_set, now, tz_name)
     tz_key = tz_name or (question_set.timezone.key if question_set.timezone else settings.TIME_ZONE)
     moment = now or question_set.now or dt.datetime.now(dt.timezone.utc)
+    tz = ZoneInfo(tz_key)
     verdicts: list[Verdict] = []
     with _no_rate_limit(), transaction.atomic():
-        asker_user = user or _eval_user(question_set.apps)
-        manifest = build_manifest(asker_user)
-        asker = ServiceAsker(asker_user, planner, moment, tz_key)
-        from zoneinfo import ZoneInfo
-
-        tz = ZoneInfo(tz_key)
+        askers = _Askers(question_set.apps, planner, user, moment, tz_key)
         for q in question_set.questions:
             if categories and q.category not in categories:
                 continue
+            asker, manifest = askers.for_question(q)
             golds = _golds(q, manifest, tz, moment)
             chat_id = asker.new_chat()
             for earlier in q.history:
@@ -264,13 +293,102 @@ def evaluate(
     )
 
 
+class _Askers:
+    """Who asks each item, and the manifest they see: one user per set of apps the items
+    are asked with (the set's ``apps``, or an item's ``dataset``); ``user`` asks
+    everything when given."""
+
+    def __init__(
+        self,
+        apps: tuple[str, ...],
+        planner: Planner | None,
+        user: Any,
+        now: dt.datetime,
+        tz_key: str,
+    ) -> None:
+        self.default_apps = apps
+        self.planner, self.user, self.now, self.tz_key = planner, user, now, tz_key
+        self.users: dict[tuple[str, ...], tuple[Any, Manifest]] = {}
+
+    def user_for(self, q: Question) -> tuple[Any, Manifest]:
+        apps = self.default_apps if q.apps is None else q.apps
+        if apps not in self.users:
+            asker_user = self.user or _eval_user(apps)
+            self.users[apps] = (asker_user, build_manifest(asker_user))
+        return self.users[apps]
+
+    def for_question(self, q: Question) -> tuple[ServiceAsker, Manifest]:
+        assert self.planner is not None, "golds are checked without a planner"
+        asker_user, manifest = self.user_for(q)
+        return ServiceAsker(asker_user, self.planner, self.now, self.tz_key), manifest
+
+
+@dataclass
+class GoldCheck:
+    """The golds of one item as computed on the database: rows of each, or what failed."""
+
+    question: Question
+    rows: list[int] = field(default_factory=list)  # the gold's, then each accepted reading's
+    error: str = ""
+
+
+def check_golds(
+    question_set: QuestionSet, *, categories: list[str] | None = None
+) -> list[GoldCheck]:
+    """Compute every item's golds (SQL and DSL) at the set's clock, asking nothing: for
+    whoever writes a set, to see each gold run, and with how many rows, before any planner
+    answers it. Leaves the database unchanged."""
+    tz_key = question_set.timezone.key if question_set.timezone else settings.TIME_ZONE
+    moment = question_set.now or dt.datetime.now(dt.timezone.utc)
+    checks: list[GoldCheck] = []
+    with transaction.atomic():
+        askers = _Askers(question_set.apps, None, None, moment, tz_key)
+        for q in question_set.questions:
+            if categories and q.category not in categories:
+                continue
+            _, manifest = askers.user_for(q)
+            try:
+                golds = _golds(q, manifest, ZoneInfo(tz_key), moment)
+            except GoldError as exc:
+                checks.append(GoldCheck(q, error=str(exc)))
+                continue
+            checks.append(GoldCheck(q, [len(g.table.rows) for g in golds]))
+        transaction.set_rollback(True)
+    return checks
+
+
+def _check_clock(question_set: QuestionSet, now: dt.datetime | None, tz_name: str | None) -> None:
+    """SQL golds hold literal dates written for the set's ``now`` and time zone: at another
+    clock they would no longer be the answer to the question."""
+    if not question_set.has_sql_gold:
+        return
+    if now is not None and now != question_set.now:
+        raise BadRequest(
+            f"{question_set.name}: its SQL golds are written for now = "
+            f"{question_set.now.isoformat() if question_set.now else '?'}",
+            hint="run this set at its own clock (leave out --now)",
+        )
+    own_zone = question_set.timezone.key if question_set.timezone else settings.TIME_ZONE
+    if tz_name is not None and tz_name != own_zone:
+        raise BadRequest(
+            f"{question_set.name}: its SQL golds are written for the time zone {own_zone}",
+            hint="run this set in its own time zone (leave out --tz)",
+        )
+
+
 def _golds(q: Question, manifest: Manifest, tz: Any, now: dt.datetime) -> list[GoldAnswer]:
     out = []
-    for dsl in q.gold:
-        try:
+    try:
+        for sql in q.gold_sql:
+            out.append(
+                sql_gold_answer(
+                    sql, tz=tz, ordered=bool(q.ordered), sort_keys=q.sort_keys, limit=q.limit
+                )
+            )
+        for dsl in q.gold:
             out.append(gold_answer(dsl, manifest, tz=tz, now=now, ordered=q.ordered))
-        except GoldError as exc:
-            raise GoldError(f"{q.id}: {exc}") from exc
+    except GoldError as exc:
+        raise GoldError(f"{q.id}: {exc}", hint=exc.hint) from exc
     return out
 
 

@@ -11,7 +11,10 @@ the rows agree:
 - **ties at a limit**: when the gold's last rows tie with rows cut off by its limit
   (``tied_beyond_limit``), the prediction may show any of the tied rows there;
 - **numbers** compare with a relative and an absolute tolerance, and numeric text
-  (decimals arrive as strings) compares as a number; ``True`` is not ``1``.
+  (decimals arrive as strings) compares as a number; ``True`` is not ``1``;
+- **time buckets**: a date-time at midnight compares as its date, so a month bucket
+  (``2026-05-01T00:00:00+00:00`` from a plan) equals the date a SQL gold writes for it
+  (``2026-05-01``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 NUMERIC_TEXT = re.compile(r"^-?\d+(\.\d+)?([eE][+-]?\d+)?$")
+MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]00:00(?::00(?:\.0+)?)?(?:Z|[+-]\d{2}:?\d{2})?$")
 #: Beyond this many column pairings the search keeps only type-compatible candidates.
 MAX_PAIRINGS = 20_000
 #: Multisets up to this size fall back to pairwise matching when sorted matching fails
@@ -98,7 +102,8 @@ def compare(gold: GoldAnswer, predicted: Table, tolerance: Tolerance | None = No
 
 
 def _norm(value: Any) -> Any:
-    """Numbers (and numeric text) as float, booleans tagged so True != 1, rest as is."""
+    """Numbers (and numeric text) as float, booleans tagged so True != 1, midnight as its
+    date, the rest as is."""
     if isinstance(value, bool):
         return ("bool", value)
     if isinstance(value, (int, float)):
@@ -110,6 +115,8 @@ def _norm(value: Any) -> Any:
             return float(Decimal(value))
         except (InvalidOperation, OverflowError):  # pragma: no cover - the regex vets it
             return value
+    if isinstance(value, str) and (midnight := MIDNIGHT.match(value)):
+        return midnight.group(1)
     if isinstance(value, list):
         return tuple(_norm(v) for v in value)
     return value

@@ -20,7 +20,7 @@ exactly the code path the live one took (:func:`to_result`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Annotated, Any, Literal
@@ -32,6 +32,7 @@ from djai_dsl.plan import PLAN_CHECKER, QueryPlan
 from djai_dsl.planners.base import (
     Clarification,
     ClarifyOption,
+    CodeProposal,
     OutOfScope,
     PlannerResult,
     PlanProposal,
@@ -42,9 +43,13 @@ __all__ = [
     "AnswerBody",
     "ClarifyAnswer",
     "ClarifyChoice",
+    "CodeAnswer",
     "LLMAnswer",
+    "LLMAnswerWithCode",
     "OutOfScopeAnswer",
     "PlanAnswer",
+    "answer_model",
+    "bound_code_check",
     "bound_manifest",
     "dump_answer",
     "refusal_answer",
@@ -52,6 +57,9 @@ __all__ = [
 ]
 
 _MANIFEST: ContextVar[Manifest | None] = ContextVar("djai_llm_manifest", default=None)
+#: Checks an ORM snippet for the asking user (guard + interpreter, nothing runs); raises a
+#: DjaiError. Bound by the LLM planner while the escape hatch is open for the user.
+_CODE_CHECK: ContextVar[Callable[[str], Any] | None] = ContextVar("djai_code_check", default=None)
 
 Confidence = Annotated[
     float,
@@ -71,6 +79,16 @@ def bound_manifest(manifest: Manifest) -> Iterator[None]:
         yield
     finally:
         _MANIFEST.reset(token)
+
+
+@contextmanager
+def bound_code_check(check: Callable[[str], Any]) -> Iterator[None]:
+    """Check every ORM snippet (kind "orm") validated inside this block with ``check``."""
+    token = _CODE_CHECK.set(check)
+    try:
+        yield
+    finally:
+        _CODE_CHECK.reset(token)
 
 
 def _check_plan(plan: QueryPlan | None, info: ValidationInfo) -> QueryPlan | None:
@@ -178,7 +196,46 @@ class OutOfScopeAnswer(_Answer):
     confidence: Confidence
 
 
+class CodeAnswer(_Answer):
+    """Only when no query plan can express the question (e.g. ranking within groups, a
+    value compared with a per-row subquery, an average of per-customer counts): one
+    read-only Django ORM expression over the model classes named in the schema, ending in
+    a QuerySet, .count(), .exists() or .aggregate(...). Nothing is imported; the classes
+    and expressions are already available by name."""
+
+    kind: Literal["orm"]
+    code: str = Field(
+        min_length=1,
+        max_length=4000,
+        description="The snippet, e.g. Order.objects.filter(status='paid')"
+        ".values('customer__country').annotate(n=Count('id')).order_by('-n')[:10]",
+    )
+    confidence: Confidence
+    notes: list[Annotated[str, Field(max_length=300)]] = Field(
+        default_factory=list,
+        max_length=5,
+        description="Assumptions the user should know about, in a few words each.",
+    )
+
+    @field_validator("code")
+    @classmethod
+    def _passes_the_guard(cls, code: str) -> str:
+        check = _CODE_CHECK.get()
+        if check is None:
+            raise ValueError('kind "orm" is not available: answer with a plan')
+        from djai_dsl.errors import DjaiError
+
+        try:
+            check(code)
+        except DjaiError as exc:
+            raise ValueError(f"[{exc.code}] {exc}") from None
+        return code
+
+
 AnswerBody = Annotated[PlanAnswer | ClarifyAnswer | OutOfScopeAnswer, Field(discriminator="kind")]
+CodeAnswerBody = Annotated[
+    PlanAnswer | ClarifyAnswer | OutOfScopeAnswer | CodeAnswer, Field(discriminator="kind")
+]
 
 
 class LLMAnswer(BaseModel):
@@ -200,6 +257,24 @@ class LLMAnswer(BaseModel):
         return []
 
 
+class LLMAnswerWithCode(LLMAnswer):
+    """Answer the user's question about the data: a query plan (kind "plan"), a clarifying
+    question when it is ambiguous (kind "clarify"), a refusal when it is not a read-only
+    question about these models (kind "out_of_scope"), or, only when no plan can express
+    it, a read-only Django ORM snippet (kind "orm")."""
+
+    # The tool keeps its name, so the model and recordings see one "LLMAnswer" either way.
+    model_config = ConfigDict(extra="forbid", title="LLMAnswer")
+
+    answer: CodeAnswerBody  # type: ignore[assignment]
+
+
+def answer_model(escape_hatch: bool) -> type[LLMAnswer]:
+    """The schema the model fills: with the ``orm`` branch only when the escape hatch is
+    open for the asking user."""
+    return LLMAnswerWithCode if escape_hatch else LLMAnswer
+
+
 def to_result(
     answer: LLMAnswer,
     manifest: Manifest,
@@ -216,6 +291,14 @@ def to_result(
             plan=plan,
             confidence=body.confidence,
             candidate_models=[plan.source],
+            retry_count=retry_count,
+            llm_latency_ms=latency_ms,
+            notes=list(body.notes),
+        )
+    if isinstance(body, CodeAnswer):
+        return CodeProposal(
+            code=body.code,
+            confidence=body.confidence,
             retry_count=retry_count,
             llm_latency_ms=latency_ms,
             notes=list(body.notes),

@@ -39,6 +39,9 @@ class PlannerContext:
     # The pending clarification this message may answer: {"id", "question", "options": [...],
     # "original_question"}; None when nothing is pending.
     pending_clarification: dict[str, Any] | None = None
+    # The user may be answered with an ORM snippet (the escape hatch is on and they hold
+    # djai_dsl.use_escape_hatch); only then may an LLM planner answer with kind "orm".
+    escape_hatch: bool = False
 
 
 @dataclass
@@ -87,7 +90,22 @@ class OutOfScope:
     examples: list[str] = field(default_factory=list)  # example questions from the manifest
 
 
-PlannerResult = PlanProposal | Clarification | OutOfScope
+@dataclass
+class CodeProposal:
+    """The planner answers with an ORM snippet (escape hatch), for a question a plan cannot
+    express. Only produced when ``PlannerContext.escape_hatch`` is True; the chat service
+    checks the permission again and runs it through the guard and interpreter."""
+
+    code: str
+    confidence: float
+    intent_label: IntentLabel = "DATA_QUERY"
+    candidate_models: list[str] = field(default_factory=list)
+    retry_count: int = 0
+    llm_latency_ms: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+PlannerResult = PlanProposal | Clarification | OutOfScope | CodeProposal
 
 
 @runtime_checkable

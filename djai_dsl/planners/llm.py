@@ -29,7 +29,8 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, cast
@@ -55,7 +56,14 @@ from djai_dsl.errors import (
     LLMUnavailable,
 )
 from djai_dsl.manifest.types import Manifest
-from djai_dsl.planners.answer import LLMAnswer, bound_manifest, refusal_answer, to_result
+from djai_dsl.planners.answer import (
+    LLMAnswer,
+    answer_model,
+    bound_code_check,
+    bound_manifest,
+    refusal_answer,
+    to_result,
+)
 from djai_dsl.planners.base import PlannerContext, PlannerResult
 from djai_dsl.planners.prompt import build_messages
 
@@ -243,7 +251,7 @@ class LLMPlanner:
         messages = self.messages(question, context, manifest)
         started = time.perf_counter()
         call = _Call()
-        answer = self._complete(messages, manifest, call)
+        answer = self._complete(messages, manifest, call, context)
         latency_ms = (time.perf_counter() - started) * 1000
         result = to_result(answer, manifest, retry_count=call.reasks, latency_ms=latency_ms)
         logger.info(
@@ -301,7 +309,11 @@ class LLMPlanner:
     # -- one question, with transport retries around instructor's re-asks
 
     def _complete(
-        self, messages: list[dict[str, Any]], manifest: Manifest, call: _Call
+        self,
+        messages: list[dict[str, Any]],
+        manifest: Manifest,
+        call: _Call,
+        context: PlannerContext | None = None,
     ) -> LLMAnswer:
         client = _instructor_client(self.settings, http_client=self._http_client)
         reasks = Retrying(
@@ -312,9 +324,9 @@ class LLMPlanner:
         attempts = self.settings.max_retries + 1
         for attempt in range(attempts):
             try:
-                with bound_manifest(manifest):
+                with bound_manifest(manifest), _code_check(manifest, context):
                     return client.create(
-                        response_model=LLMAnswer,
+                        response_model=answer_model(bool(context and context.escape_hatch)),
                         messages=cast(Any, messages),
                         max_retries=reasks.copy(),
                         strict=False,
@@ -406,6 +418,23 @@ class LLMPlanner:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+@contextmanager
+def _code_check(manifest: Manifest, context: PlannerContext | None) -> Iterator[None]:
+    """While the escape hatch is open for the user, check ``orm`` answers with the guard
+    and the interpreter (nothing runs), so that a refused snippet is re-asked with the
+    guard's message like an invalid plan."""
+    if context is None or not context.escape_hatch:
+        yield
+        return
+    from djai_dsl.escape import compile_snippet
+
+    def check(code: str) -> None:
+        compile_snippet(code, manifest, tz=context.tz, now=context.now)
+
+    with bound_code_check(check):
+        yield
 
 
 @lru_cache(maxsize=8)

@@ -82,9 +82,45 @@ def build_messages(
         tz=context.tz.key,
         schema=render_text(manifest) or "(no models: this user may not query anything)",
     )
+    if context.escape_hatch:
+        system += escape_hatch_rules(manifest, context)
     user = render_context(context, history_turns=history_turns)
     user += f"Question:\n{question.strip()}"
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+ESCAPE_HATCH_RULES = """
+ORM snippets (kind "orm"): only when no plan can express the question (ranking within
+groups, comparing a row with a subquery, statistics of per-group counts...), answer with
+one read-only Django ORM expression instead of a plan. Rules for snippets:
+- Use the model classes below by these names; they are already available. Never import
+  anything (no `from <app>.models import ...`, no `import`).
+- Also available: Q, F, Value, Case, When, Coalesce, ExpressionWrapper, Cast, Count, Sum,
+  Avg, Min, Max, StdDev, Variance, Extract*/Trunc* (e.g. TruncMonth), Window with Rank,
+  DenseRank, RowNumber, Lag, Lead, Ntile; Subquery, OuterRef, Exists; FloatField(),
+  DecimalField(...) for output_field; date(), datetime(), timedelta(), Decimal(); the
+  values `now` and `today`.
+- Only read-only QuerySet methods: filter, exclude, annotate, alias, values, values_list,
+  order_by, distinct, reverse, count, exists, aggregate, first, last, and slicing [a:b].
+  Nothing else: no lambdas, loops, comprehensions, f-strings, getattr, raw SQL.
+- Field paths join names with double underscores (customer__country) and may end in a
+  lookup (__gte, __in, __icontains, __year...). Use only fields listed in the schema.
+- The snippet ends in the expression whose value is the answer.
+Model names for snippets:
+{names}
+"""
+
+
+def escape_hatch_rules(manifest: Manifest, context: PlannerContext) -> str:
+    """The rules for ``orm`` answers, shown only while the escape hatch is open for the
+    asking user."""
+    from djai_dsl.escape import symbols_for
+
+    symbols = symbols_for(manifest, now=context.now, tz=context.tz)
+    names = "\n".join(
+        f"  {name} = {label}" for label, name in sorted(symbols.model_names().items())
+    )
+    return ESCAPE_HATCH_RULES.format(names=names or "  (none)")
 
 
 def render_context(context: PlannerContext, *, history_turns: int = 6) -> str:

@@ -18,6 +18,7 @@ SUBCOMMANDS: dict[str, str] = {
     "explain": "djai_dsl.management.subcommands.query.ExplainSubcommand",
     "prompt": "djai_dsl.management.subcommands.prompt.PromptSubcommand",
     "run-plan": "djai_dsl.management.subcommands.run_plan.RunPlanSubcommand",
+    "run-code": "djai_dsl.management.subcommands.run_code.RunCodeSubcommand",
     "ask": "djai_dsl.management.subcommands.ask.AskSubcommand",
     "stats": "djai_dsl.management.subcommands.stats.StatsSubcommand",
     "eval": "djai_dsl.management.subcommands.eval.EvalSubcommand",

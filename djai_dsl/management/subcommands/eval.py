@@ -7,6 +7,10 @@ database (see :mod:`djai_dsl.evaluation`). Prints accuracy, first-pass success,
 clarification precision/recall, out-of-scope precision and latency per category and
 overall, with the failing items; ``--min-accuracy`` makes it a gate for CI. Nothing is left
 in the database: the chats the evaluation opens are rolled back.
+
+``--golds-only`` asks nothing: it computes every gold (SQL or DSL) on the database and prints
+how many rows each has, so that whoever writes a set sees every gold run before any
+planner answers it.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from django.core.management.base import CommandError, CommandParser
 from djai_dsl.errors import DjaiError
 from djai_dsl.evaluation.questions import load_question_set
 from djai_dsl.evaluation.report import as_json, as_text, metrics
-from djai_dsl.evaluation.runner import Verdict, evaluate
+from djai_dsl.evaluation.runner import GoldCheck, Verdict, check_golds, evaluate
 from djai_dsl.management.subcommands.base import Subcommand, add_user_argument, get_user
 from djai_dsl.planners.select import get_planner
 
@@ -53,9 +57,17 @@ class EvalSubcommand(Subcommand):
         parser.add_argument(
             "--progress", action="store_true", help="print one line per question as it runs"
         )
+        parser.add_argument(
+            "--golds-only",
+            action="store_true",
+            help="ask nothing: compute every gold and print its row count",
+        )
         add_user_argument(parser)
 
     def handle(self, **options: Any) -> None:
+        if options.get("golds_only"):
+            self._check_golds(options)
+            return
         try:
             planner = get_planner(options.get("planner"))
         except DjaiError as exc:
@@ -91,6 +103,24 @@ class EvalSubcommand(Subcommand):
         if below:
             raise CommandError("accuracy below target: " + "; ".join(below))
 
+    def _check_golds(self, options: dict[str, Any]) -> None:
+        reports, failed = [], []
+        for path in options["questions"]:
+            try:
+                question_set = load_question_set(path)
+                checks = check_golds(question_set, categories=options.get("category"))
+            except DjaiError as exc:
+                raise CommandError(f"[{exc.code}] {exc}") from exc
+            failed += [f"{question_set.name}: {c.question.id}" for c in checks if c.error]
+            if options["as_json"]:
+                reports.append({"set": question_set.name, "golds": [_gold_json(c) for c in checks]})
+            else:
+                self.stdout.write(_golds_text(question_set.name, checks))
+        if options["as_json"]:
+            self.stdout.write(json.dumps(reports[0] if len(reports) == 1 else reports, indent=2))
+        if failed:
+            raise CommandError("golds that do not run: " + ", ".join(failed))
+
     def _progress(self, verdict: Verdict) -> None:
         mark = "ok  " if verdict.correct else "FAIL"
         sys.stderr.write(f"{mark} {verdict.question.id}: {verdict.question.question}\n")
@@ -104,3 +134,29 @@ def _parse_now(value: str | None) -> dt.datetime | None:
     except ValueError:
         raise CommandError(f"--now must be an ISO date-time, not {value!r}.") from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _gold_json(check: GoldCheck) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": check.question.id, "rows": check.rows}
+    if check.error:
+        out["error"] = check.error
+    return out
+
+
+def _golds_text(name: str, checks: list[GoldCheck]) -> str:
+    lines = [f"golds of {name}:"]
+    for c in checks:
+        if c.error:
+            lines.append(f"  {c.question.id}: ERROR {c.error}")
+        elif c.rows:
+            more = f" (accepted readings: {', '.join(map(str, c.rows[1:]))})" if c.rows[1:] else ""
+            lines.append(f"  {c.question.id}: {c.rows[0]} rows{more}")
+        else:
+            lines.append(f"  {c.question.id}: no gold (expects {c.question.expect})")
+    golds = [c for c in checks if c.rows]
+    empty = [c.question.id for c in golds if c.rows[0] == 0]
+    lines.append(
+        f"{len(golds)} golds, {sum(bool(c.error) for c in checks)} errors, "
+        f"{len(empty)} empty{': ' + ', '.join(empty) if empty else ''}"
+    )
+    return "\n".join(lines) + "\n"

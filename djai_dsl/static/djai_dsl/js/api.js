@@ -67,6 +67,12 @@ export class Api {
   run(chatId, body, options) {
     return this.request("POST", `chats/${chatId}/run`, body, options);
   }
+  runCode(chatId, body, options) {
+    return this.request("POST", `chats/${chatId}/code`, body, options);
+  }
+  previewCode(chatId, body, options) {
+    return this.request("POST", `chats/${chatId}/code/preview`, body, options);
+  }
   page(chatId, messageId, cursor, options) {
     const query = `?cursor=${encodeURIComponent(cursor)}`;
     return this.request("GET", `chats/${chatId}/messages/${messageId}/page${query}`, undefined, options);

@@ -13,8 +13,10 @@ export class DslEditor {
    * @param {function} o.onCheck  async (dsl) => envelope (a preview)
    * @param {function} o.onRun    async (dsl) => envelope (the run's answer or error)
    * @param {function} o.onClose  () => void
+   * @param {string} [o.label]    the field's label (default: the DSL's)
+   * @param {string} [o.help]     the help line under it
    */
-  constructor({ dsl, onCheck, onRun, onClose, maxLength }) {
+  constructor({ dsl, onCheck, onRun, onClose, maxLength, label = T.dslLabel, help = T.dslHelp }) {
     this.onCheck = onCheck;
     this.onRun = onRun;
     this.onClose = onClose;
@@ -47,9 +49,9 @@ export class DslEditor {
     this.element = h(
       "div",
       { class: "djai-editor" },
-      h("label", { for: id }, T.dslLabel),
+      h("label", { for: id }, label),
       this.textarea,
-      h("p", { class: "djai-help", id: `${id}-help` }, T.dslHelp),
+      h("p", { class: "djai-help", id: `${id}-help` }, help),
       this.feedback,
       h("div", { class: "djai-actions" }, this.runButton, this.checkButton, button(T.cancel, () => this.close())),
     );

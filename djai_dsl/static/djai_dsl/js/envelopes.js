@@ -8,6 +8,7 @@
 //   app.exportUrl(envelope)                       -> CSV URL or null
 //   app.runDsl(dsl, {fromEditor})                 -> envelope (answers go to the log)
 //   app.checkDsl(dsl)                             -> preview envelope
+//   app.runCode(code, {fromEditor}), app.checkCode(code)   the same for ORM snippets
 //   app.loadChart()                               -> Promise<Chart>
 
 import { chartShape, drawChart } from "./charts.js";
@@ -44,13 +45,83 @@ function renderAnswer(envelope, app) {
   const d = envelope.data;
   const article = assistantArticle(
     "answer",
+    fromCode(d),
     h("p", { class: "djai-explanation" }, d.explanation),
     notes(d.notes),
     h("p", { class: "djai-summary" }, envelope.message),
   );
   if (d.result) article.append(new ResultView(envelope, app).element);
-  article.append(planPanel(envelope, app), codePanel(d.code));
+  article.append(...[planPanel(envelope, app), snippetPanel(envelope, app), codePanel(d.code)].filter(Boolean));
   return article;
+}
+
+// ------------------------------------------------------------------------- ORM snippets
+
+/** The mark on an answer that an ORM snippet (the escape hatch) computed, not a plan. */
+function fromCode(d) {
+  return d.source === "code" ? h("p", { class: "djai-from-code" }, T.fromCode) : null;
+}
+
+/** The snippet under a code answer (sent only to users who may see code); users who may
+ * run snippets (capabilities.escape_hatch) can edit and re-run it. */
+function snippetPanel(envelope, app) {
+  const code = envelope.data.snippet;
+  if (!code) return null;
+  const body = h("div", { class: "djai-plan-body" }, h("pre", { class: "djai-dsl-view djai-snippet" }, code));
+  if (app.caps?.escape_hatch) {
+    const edit = button(T.editAndRun, () => openCodeEditor(body, code, app, edit));
+    body.append(h("div", { class: "djai-actions" }, edit));
+  }
+  return h("details", { class: "djai-plan djai-code-snippet" }, h("summary", {}, T.snippet), body);
+}
+
+function openCodeEditor(container, code, app, opener) {
+  if (container.querySelector(".djai-editor")) {
+    container.querySelector(".djai-editor textarea").focus();
+    return;
+  }
+  opener.hidden = true;
+  const editor = new DslEditor({
+    dsl: code,
+    label: T.codeLabel,
+    help: T.codeHelp,
+    maxLength: app.caps?.max_dsl_length,
+    onCheck: (text) => app.checkCode(text),
+    onRun: (text) => app.runCode(text, { fromEditor: true }),
+    onClose: () => {
+      opener.hidden = false;
+      opener.focus();
+    },
+  });
+  container.append(editor.element);
+  editor.focus();
+}
+
+function renderCodePreview(envelope, app) {
+  const d = envelope.data;
+  const body = h("div", { class: "djai-plan-body" });
+  if (d.snippet) body.append(h("pre", { class: "djai-dsl-view djai-snippet", aria: { label: T.snippet } }, d.snippet));
+  body.append(codePanel(d.code));
+  if (d.snippet && app.caps?.escape_hatch) {
+    const run = h("button", { type: "button", class: "button default" }, T.run);
+    const ran = h("p", { class: "djai-quiet", hidden: true }, T.previewRan);
+    run.addEventListener("click", async () => {
+      run.disabled = true;
+      const result = await app.runCode(d.snippet, { fromEditor: false });
+      if (result?.type === "answer") ran.hidden = false;
+      else run.disabled = false;
+    });
+    const edit = button(T.edit, () => openCodeEditor(body, d.snippet, app, edit));
+    body.append(h("div", { class: "djai-actions" }, run, edit), ran);
+  }
+  return assistantArticle(
+    "preview",
+    fromCode(d),
+    h("p", { class: "djai-quiet" }, T.codePreview),
+    h("p", { class: "djai-explanation" }, d.explanation),
+    notes(d.notes),
+    body,
+  );
 }
 
 function notes(items) {
@@ -218,6 +289,7 @@ function openEditor(container, dsl, app, opener) {
 
 function renderPreview(envelope, app) {
   const d = envelope.data;
+  if (d.source === "code") return renderCodePreview(envelope, app);
   const body = h("div", { class: "djai-plan-body" });
   const run = h("button", { type: "button", class: "button default" }, T.run);
   const edit = button(T.edit, () => openEditor(body, d.plan, app, edit));

@@ -137,7 +137,7 @@ class App {
     this.el.log.replaceChildren();
     for (const message of messages.body.messages) {
       if (message.role === "user") {
-        this.addUser(message.content, { dsl: message.kind === "dsl", scroll: false });
+        this.addUser(message.content, { dsl: message.kind === "dsl" || message.kind === "code", scroll: false });
       } else if (message.envelope) {
         const active = message.envelope.type === "clarification" && message.envelope.data.pending_clarification_id === pending;
         this.el.log.append(renderEnvelope(message.envelope, this, { active, history: true }));
@@ -275,6 +275,28 @@ class App {
     return envelope;
   }
 
+  /** Run an ORM snippet (escape hatch); like runDsl. */
+  async runCode(code, { fromEditor = false } = {}) {
+    const chatId = await this.ensureChat();
+    if (!chatId || this.controller) return null;
+    this.closeOpenClarifications();
+    const user = this.addUser(code, { dsl: true });
+    const envelope = await this.exchange(
+      (signal) => this.api.runCode(chatId, { code, client_context: this.context }, { signal }),
+      { render: (env) => !(fromEditor && env.type === "error") },
+    );
+    if (fromEditor && envelope?.type === "error") user.remove();
+    return envelope;
+  }
+
+  /** Check an ORM snippet without running it. */
+  async checkCode(code) {
+    const chatId = await this.ensureChat();
+    if (!chatId) return null;
+    const checked = await this.api.previewCode(chatId, { code, client_context: this.context });
+    return checked.body;
+  }
+
   /** Check a DSL text without running it (the editor's Check). */
   async checkDsl(dsl) {
     const chatId = await this.ensureChat();
@@ -290,6 +312,7 @@ class App {
   }
 
   exportUrl(envelope) {
+    if (envelope.data.source === "code") return null; // CSV export is for plan answers
     const chatId = envelope.meta.chat_id || this.chatId;
     return envelope.data.message_id && chatId ? this.api.exportUrl(chatId, envelope.data.message_id) : null;
   }
