@@ -188,11 +188,11 @@ def test_the_authorizer_alone_denies_vacuum_into_and_attach(tmp_path):
     itself denies VACUUM INTO, which attaches the target file first."""
     import sqlite3
 
-    from djai_dsl.executor import _sqlite_authorizer
+    from djai_dsl.executor.sqlite import authorizer
 
     raw = sqlite3.connect(":memory:", isolation_level=None)
     raw.execute("CREATE TABLE t (x integer)")
-    raw.set_authorizer(_sqlite_authorizer)
+    raw.set_authorizer(authorizer)
     for sql in (
         f"VACUUM INTO '{tmp_path / 'copy.db'}'",
         f"ATTACH DATABASE '{tmp_path / 'other.db'}' AS other",

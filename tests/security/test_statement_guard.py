@@ -12,7 +12,7 @@ from unittest import mock
 import pytest
 
 from djai_dsl.errors import ReadOnlyViolation
-from djai_dsl.executor import _select_only
+from djai_dsl.executor.statement_guard import select_only
 
 ALLOWED = [
     'SELECT "shop_order"."id" AS "c0" FROM "shop_order" WHERE "shop_order"."total" > %s',
@@ -73,7 +73,7 @@ REFUSED = [
 @pytest.mark.parametrize("sql", ALLOWED)
 def test_single_selects_and_savepoints_pass(sql):
     execute = mock.Mock(return_value="ran")
-    assert _select_only(execute, sql, (), False, {}) == "ran"
+    assert select_only(execute, sql, (), False, {}) == "ran"
     execute.assert_called_once()
 
 
@@ -81,12 +81,12 @@ def test_single_selects_and_savepoints_pass(sql):
 def test_everything_else_is_refused_before_it_reaches_the_server(sql):
     execute = mock.Mock(return_value="ran")
     with pytest.raises(ReadOnlyViolation):
-        _select_only(execute, sql, (), False, {})
+        select_only(execute, sql, (), False, {})
     execute.assert_not_called()
 
 
 def test_executemany_is_refused():
     execute = mock.Mock()
     with pytest.raises(ReadOnlyViolation):
-        _select_only(execute, "SELECT %s", [(1,), (2,)], True, {})
+        select_only(execute, "SELECT %s", [(1,), (2,)], True, {})
     execute.assert_not_called()
